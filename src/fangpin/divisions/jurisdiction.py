@@ -32,7 +32,7 @@ class Scope:
         """Rows whose division column `field` (a 12-digit code) lies inside the scope."""
         if self.low is None:
             return queryset.none()
-        return queryset.filter(**{f"{field}__range": (self.low, self.high)})
+        return queryset.filter(**{f"{field}__gte": self.low, f"{field}__lte": self.high})
 
 
 NOTHING = Scope(None, None)

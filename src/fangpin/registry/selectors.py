@@ -1,0 +1,129 @@
+"""Reads of the registry. Every one starts from `households_visible_to`, so "not found" and "not yours" are
+the same answer."""
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+
+from fangpin.core.crypto import keyed_hash
+from fangpin.core.dates import add_months
+from fangpin.core.errors import NotFound
+from fangpin.divisions.jurisdiction import scope_for
+from fangpin.registry.codes import Relation
+from fangpin.registry.id_numbers import InvalidIdNumber, normalize_id_number
+from fangpin.registry.income import COMPONENT_SIGNS, IncomeComponents, income_per_person
+from fangpin.registry.models import Household, IncomeRecord, Member
+
+_INITIALS = re.compile(r"^[a-zA-Z]{1,10}$")
+_ID_TAIL = re.compile(r"^\d{3}[\dXx]$")
+
+
+def households_visible_to(actor) -> QuerySet[Household]:
+    return scope_for(actor).filter(Household.objects.all(), field="village_id")
+
+
+def members_visible_to(actor) -> QuerySet[Member]:
+    return scope_for(actor).filter(Member.objects.all(), field="household__village_id")
+
+
+@dataclass(frozen=True)
+class HouseholdFilter:
+    query: str = ""  # a name, pinyin initials, a full ID number or the last four characters of one
+    village_code: str = ""
+    category_code: str = ""
+    status: str = ""
+
+
+def household_list(*, actor, filters: HouseholdFilter) -> QuerySet[Household]:
+    """The household list: scoped, filtered, with the head's name and the resident count in the same query."""
+    qs = households_visible_to(actor)
+    if filters.village_code:
+        qs = qs.filter(village_id=filters.village_code)
+    if filters.category_code:
+        qs = qs.filter(category__code=filters.category_code)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    query = filters.query.strip()
+    if query:
+        qs = qs.filter(id__in=_matching_members(query).values("household_id"))
+    head = Member.objects.filter(household=OuterRef("pk"), relation=Relation.HEAD)
+    return (
+        qs.select_related("village", "category")
+        .annotate(
+            head_name=Subquery(head.values("name")[:1]),
+            head_id_masked=Subquery(head.values("id_number_masked")[:1]),
+            residents=Subquery(
+                Member.objects.filter(household=OuterRef("pk"), is_resident=True)
+                .values("household").annotate(n=Count("pk")).values("n")
+            ),
+        )
+        .order_by("village_id", "number")
+    )
+
+
+def _matching_members(query: str) -> QuerySet[Member]:
+    try:
+        return Member.objects.filter(id_number_hash=keyed_hash(normalize_id_number(query)))
+    except InvalidIdNumber:
+        pass
+    if _ID_TAIL.match(query):
+        return Member.objects.filter(id_number_masked__endswith=query.upper())
+    if _INITIALS.match(query):
+        return Member.objects.filter(name_initials__startswith=query.lower())
+    return Member.objects.filter(name__contains=query)
+
+
+def household_get(*, actor, household_id: int) -> Household:
+    try:
+        return households_visible_to(actor).select_related("village__parent", "category", "helper").get(pk=household_id)
+    except Household.DoesNotExist:
+        raise NotFound("No such household.") from None
+
+
+def member_get(*, actor, member_id: int) -> Member:
+    try:
+        return members_visible_to(actor).select_related("household").get(pk=member_id)
+    except Member.DoesNotExist:
+        raise NotFound("No such member.") from None
+
+
+def household_members(*, household: Household) -> QuerySet[Member]:
+    return household.members.order_by("-is_resident", "birth_date")
+
+
+def household_incomes(*, household: Household, months: int = 12) -> list[IncomeRecord]:
+    return list(household.incomes.order_by("-period", "source")[:months])
+
+
+@dataclass(frozen=True)
+class IncomeSummary:
+    period_start: dt.date | None
+    period_end: dt.date | None
+    components: IncomeComponents
+    residents: int
+    per_person: Decimal | None
+
+
+def household_income_12m(*, household: Household, residents: int) -> IncomeSummary:
+    """Income over the 12 recorded months ending with the latest one, and per resident member."""
+    latest = household.incomes.order_by("-period").values_list("period", flat=True).first()
+    if latest is None:
+        return IncomeSummary(None, None, IncomeComponents(), residents, None)
+    start = add_months(latest, -11)
+    totals = household.incomes.filter(period__gte=start, period__lte=latest).aggregate(
+        **{name: Sum(name) for name in COMPONENT_SIGNS}
+    )
+    components = IncomeComponents(**{k: v or Decimal(0) for k, v in totals.items()})
+    return IncomeSummary(start, latest, components, residents, income_per_person(components, residents=residents))
+
+
+def household_history(*, household: Household, limit: int = 50) -> list:
+    """Changes to the household and its members, newest first (django-simple-history rows)."""
+    rows = list(household.history.select_related("history_user").order_by("-history_date")[:limit])
+    rows += list(
+        Member.history.filter(household_id=household.pk).select_related("history_user").order_by("-history_date")[:limit]
+    )
+    return sorted(rows, key=lambda r: r.history_date, reverse=True)[:limit]
