@@ -48,7 +48,9 @@ def users(county):
         Role.COUNTY: UserFactory(username="county", role=Role.COUNTY, division=county.county),
         Role.TOWNSHIP: UserFactory(username="township", role=Role.TOWNSHIP, division=county.township_a),
         Role.VILLAGE: UserFactory(username="village", role=Role.VILLAGE, division=county.village_a1),
-        Role.DEPARTMENT: UserFactory(username="dept", role=Role.DEPARTMENT, division=county.county, department="卫健"),
+        Role.DEPARTMENT: UserFactory(
+            username="dept", role=Role.DEPARTMENT, division=county.county, department="卫健"
+        ),
         Role.SOCIAL: UserFactory(username="social", role=Role.SOCIAL, division=county.county),
         Role.ANALYST: UserFactory(username="analyst", role=Role.ANALYST, division=county.county),
     }
@@ -58,8 +60,12 @@ def users(county):
 def households(county):
     """Two households in village A1, one in A2, one in B1, each with a head."""
     result = {}
-    for key, village in [("a1", county.village_a1), ("a1b", county.village_a1), ("a2", county.village_a2),
-                         ("b1", county.village_b1)]:
+    for key, village in [
+        ("a1", county.village_a1),
+        ("a1b", county.village_a1),
+        ("a2", county.village_a2),
+        ("b1", county.village_b1),
+    ]:
         h = HouseholdFactory(village=village)
         MemberFactory(household=h)
         result[key] = h

@@ -16,7 +16,9 @@ from fangpin.registry.services import id_number_fields
 _order = itertools.count(1)
 
 
-def make_id_number(*, region: str = "450123", birth: dt.date = dt.date(1980, 5, 17), male: bool = True) -> str:
+def make_id_number(
+    *, region: str = "450123", birth: dt.date = dt.date(1980, 5, 17), male: bool = True
+) -> str:
     """A valid, never-repeating ID number for tests."""
     n = next(_order) % 500
     body = f"{region}{birth:%Y%m%d}{n * 2 + (1 if male else 0):03d}"

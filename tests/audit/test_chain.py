@@ -9,7 +9,9 @@ from fangpin.audit.services import audit_record, audit_verify
 
 def _three_events(user):
     for i in range(3):
-        audit_record(actor=user, action="test.write", object_type="x", object_id=str(i), data={"i": i, "名": "张伟"})
+        audit_record(
+            actor=user, action="test.write", object_type="x", object_id=str(i), data={"i": i, "名": "张伟"}
+        )
 
 
 def test_an_intact_chain_verifies(users):
@@ -31,7 +33,7 @@ def test_editing_one_row_in_the_database_breaks_the_chain_at_that_row(users):
 
 def test_deleting_a_row_breaks_the_link_of_the_next_one(users):
     _three_events(users["county"])
-    first, second, third = AuditEvent.objects.order_by("id")
+    _first, second, third = AuditEvent.objects.order_by("id")
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [second.id])
     report = audit_verify()

@@ -1,10 +1,10 @@
+import pytest
+
 from fangpin.accounts.roles import Role
 from fangpin.divisions.codes import InvalidDivisionCode, Level, code_range, level_of, parent_code
 from fangpin.divisions.jurisdiction import scope_for
 from fangpin.registry.selectors import households_visible_to
 from tests.factories import UserFactory
-
-import pytest
 
 
 @pytest.mark.parametrize(

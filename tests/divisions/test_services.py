@@ -26,7 +26,9 @@ def test_a_county_tree_loads_from_csv_with_parents_and_levels(db, tmp_path):
     assert divisions_upsert(actor="test", rows=rows, source="test") == 4
     village = Division.objects.get(code="450123100201")
     assert village.level == "village" and village.parent_id == "450123100000"
-    assert Division.objects.get(code="450123000000").parent is None  # province not loaded: the county is the top
+    assert (
+        Division.objects.get(code="450123000000").parent is None
+    )  # province not loaded: the county is the top
     assert AuditEvent.objects.filter(action="divisions.load").count() == 1
 
 
@@ -40,7 +42,9 @@ def test_a_county_tree_loads_from_csv_with_parents_and_levels(db, tmp_path):
         ("450123102201,孤儿村,village", "code", "neither in the file nor loaded"),
     ],
 )
-def test_a_bad_row_is_reported_with_row_and_column_and_nothing_is_saved(db, tmp_path, bad_line, column, reason):
+def test_a_bad_row_is_reported_with_row_and_column_and_nothing_is_saved(
+    db, tmp_path, bad_line, column, reason
+):
     path = _write(tmp_path, GOOD + bad_line + "\n")
     with pytest.raises(FileRejected) as excinfo:
         read_divisions_csv(path)

@@ -10,11 +10,18 @@ from fangpin.accounts.roles import Role
 class User(AbstractUser):
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.VILLAGE)
     division = models.ForeignKey(
-        "divisions.Division", verbose_name=_("division"), null=True, blank=True, on_delete=models.PROTECT,
+        "divisions.Division",
+        verbose_name=_("division"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="users",
     )
     department = models.CharField(
-        _("department"), max_length=32, blank=True, help_text=_("For department data officers: 教育, 民政, 卫健 …")
+        _("department"),
+        max_length=32,
+        blank=True,
+        help_text=_("For department data officers: 教育, 民政, 卫健 …"),
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
 

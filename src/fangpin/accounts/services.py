@@ -14,21 +14,40 @@ from fangpin.divisions.models import Division
 
 
 @transaction.atomic
-def user_create(*, actor, username: str, password: str, role: Role, division: Division, department: str = "",
-                is_staff: bool = False, is_superuser: bool = False) -> User:
+def user_create(
+    *,
+    actor,
+    username: str,
+    password: str,
+    role: Role,
+    division: Division,
+    department: str = "",
+    is_staff: bool = False,
+    is_superuser: bool = False,
+) -> User:
     """A user of one role attached to one division of that role's level (a township officer to a township…)."""
     if level_of(division.code) != ROLE_LEVEL[role]:
-        raise ValidationError(_("A %(role)s belongs to a %(level)s, not to %(division)s.")
-                              % {"role": role.label, "level": ROLE_LEVEL[role].label, "division": division.name},
-                              field="division")
+        raise ValidationError(
+            _("A %(role)s belongs to a %(level)s, not to %(division)s.")
+            % {"role": role.label, "level": ROLE_LEVEL[role].label, "division": division.name},
+            field="division",
+        )
     user, _created = User.objects.update_or_create(
         username=username,
-        defaults={"role": role, "division": division, "department": department, "is_staff": is_staff,
-                  "is_superuser": is_superuser, "is_active": True},
+        defaults={
+            "role": role,
+            "division": division,
+            "department": department,
+            "is_staff": is_staff,
+            "is_superuser": is_superuser,
+            "is_active": True,
+        },
     )
     user.set_password(password)
     user.save()
-    audit_record(actor=actor, action="user.create", obj=user, data={"role": role.value, "division": division.code})
+    audit_record(
+        actor=actor, action="user.create", obj=user, data={"role": role.value, "division": division.code}
+    )
     return user
 
 
@@ -60,7 +79,15 @@ def demo_users_create(*, actor, county_code: str) -> list[DemoLogin]:
     ]
     logins = []
     for username, role, division, department, admin in plan:
-        user_create(actor=actor, username=username, password=DEMO_PASSWORD, role=role, division=division,
-                    department=department, is_staff=admin, is_superuser=admin)
+        user_create(
+            actor=actor,
+            username=username,
+            password=DEMO_PASSWORD,
+            role=role,
+            division=division,
+            department=department,
+            is_staff=admin,
+            is_superuser=admin,
+        )
         logins.append(DemoLogin(username, DEMO_PASSWORD, role, division.name))
     return logins

@@ -20,8 +20,19 @@ def event_hash(
     data: dict[str, Any],
 ) -> str:
     payload = json.dumps(
-        [prev_hash, created_at.isoformat(timespec="microseconds"), actor_id, actor_username, action,
-         object_type, object_id, data],
-        sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str,
+        [
+            prev_hash,
+            created_at.isoformat(timespec="microseconds"),
+            actor_id,
+            actor_username,
+            action,
+            object_type,
+            object_id,
+            data,
+        ],
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
     )
     return hashlib.sha256(payload.encode()).hexdigest()

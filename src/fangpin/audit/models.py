@@ -40,6 +40,9 @@ class AuditEvent(models.Model):
         verbose_name_plural = _("audit events")
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return f"{self.id} {self.action} {self.object_type}:{self.object_id}"
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise AppendOnly("Audit events cannot be changed.")
@@ -53,3 +56,6 @@ class AuditChainHead(models.Model):
     """A single row holding the newest hash; locking it serialises writers so the chain never forks."""
 
     last_hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return self.last_hash

@@ -33,7 +33,9 @@ def audit_record(
     actor_id = getattr(actor, "pk", None) if getattr(actor, "is_authenticated", False) else None
     actor_username = getattr(actor, "username", "") if actor_id else (actor if isinstance(actor, str) else "")
     with transaction.atomic():
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1, defaults={"last_hash": GENESIS})
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(
+            pk=1, defaults={"last_hash": GENESIS}
+        )
         fields = {
             "created_at": timezone.now(),
             "actor_id": actor_id,
@@ -69,12 +71,20 @@ def audit_verify(events: Iterable[AuditEvent] | None = None) -> ChainReport:
     checked = 0
     for event in events:
         if event.prev_hash != prev:
-            return ChainReport(checked, event.id, "its previous-hash does not match the event before it "
-                                                  "(an event was deleted or inserted)")
+            return ChainReport(
+                checked,
+                event.id,
+                "its previous-hash does not match the event before it (an event was deleted or inserted)",
+            )
         expected = event_hash(
-            prev_hash=event.prev_hash, created_at=event.created_at, actor_id=event.actor_id,
-            actor_username=event.actor_username, action=event.action, object_type=event.object_type,
-            object_id=event.object_id, data=event.data,
+            prev_hash=event.prev_hash,
+            created_at=event.created_at,
+            actor_id=event.actor_id,
+            actor_username=event.actor_username,
+            action=event.action,
+            object_type=event.object_type,
+            object_id=event.object_id,
+            data=event.data,
         )
         if expected != event.hash:
             return ChainReport(checked, event.id, "its content does not match its hash (the row was edited)")
@@ -82,5 +92,7 @@ def audit_verify(events: Iterable[AuditEvent] | None = None) -> ChainReport:
         checked += 1
     head = AuditChainHead.objects.filter(pk=1).first()
     if head is not None and head.last_hash != prev:
-        return ChainReport(checked, None, "the newest events are missing: the chain head points past the last one")
+        return ChainReport(
+            checked, None, "the newest events are missing: the chain head points past the last one"
+        )
     return ChainReport(checked)

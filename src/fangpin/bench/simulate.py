@@ -35,20 +35,40 @@ def _fresh_postgres_db(admin_url: str) -> str:
     return admin_url.rsplit("/", 1)[0] + "/" + BENCH_DB
 
 
-def _run(target: str, *, households: int, seed: int, database_url: str, data_dir: Path, no_db: bool) -> dict[str, Any]:
+def _run(
+    target: str, *, households: int, seed: int, database_url: str, data_dir: Path, no_db: bool
+) -> dict[str, Any]:
     summary = data_dir / f"{target}.json"
-    cmd = [sys.executable, "-m", "fangpin.cli.main", "simulate", "--households", str(households), "--seed", str(seed),
-           "--summary-json", str(summary), "--verbosity", "0"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "fangpin.cli.main",
+        "simulate",
+        "--households",
+        str(households),
+        "--seed",
+        str(seed),
+        "--summary-json",
+        str(summary),
+        "--verbosity",
+        "0",
+    ]
     if no_db:
         cmd.append("--no-db")
-    env = {**os.environ, "DATABASE_URL": database_url, "FANGPIN_DATA_DIR": str(data_dir),
-           "DJANGO_SETTINGS_MODULE": "fangpin.config.settings.base"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "FANGPIN_DATA_DIR": str(data_dir),
+        "DJANGO_SETTINGS_MODULE": "fangpin.config.settings.base",
+    }
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"bench {target}: simulate failed:\n{proc.stderr.read().decode() if proc.stderr else ''}")
+        raise RuntimeError(
+            f"bench {target}: simulate failed:\n{proc.stderr.read().decode() if proc.stderr else ''}"
+        )
     timings = json.loads(summary.read_text())["timings"]
     work_s = timings["generate_s"] + timings["parquet_s"] + timings["database_s"]
     return {
@@ -65,14 +85,32 @@ def bench_simulate(*, households: int, seed: int) -> tuple[dict, dict, dict]:
     with tempfile.TemporaryDirectory(prefix="fangpin-bench-") as tmp:
         tmp_path = Path(tmp)
         sqlite_url = f"sqlite:///{tmp_path / 'bench.sqlite3'}"
-        results["parquet"] = _run("parquet", households=households, seed=seed, database_url=sqlite_url,
-                                  data_dir=tmp_path, no_db=True)
-        results["sqlite"] = _run("sqlite", households=households, seed=seed, database_url=sqlite_url,
-                                 data_dir=tmp_path, no_db=False)
+        results["parquet"] = _run(
+            "parquet",
+            households=households,
+            seed=seed,
+            database_url=sqlite_url,
+            data_dir=tmp_path,
+            no_db=True,
+        )
+        results["sqlite"] = _run(
+            "sqlite",
+            households=households,
+            seed=seed,
+            database_url=sqlite_url,
+            data_dir=tmp_path,
+            no_db=False,
+        )
         admin = postgres_admin_url()
         if admin:
-            results["postgres"] = _run("postgres", households=households, seed=seed,
-                                       database_url=_fresh_postgres_db(admin), data_dir=tmp_path, no_db=False)
+            results["postgres"] = _run(
+                "postgres",
+                households=households,
+                seed=seed,
+                database_url=_fresh_postgres_db(admin),
+                data_dir=tmp_path,
+                no_db=False,
+            )
         else:
             results["postgres"] = {"skipped": "no PostgreSQL answered at DATABASE_URL or 127.0.0.1:5432"}
     ratios = {"sqlite_over_parquet": results["sqlite"]["seconds"] / results["parquet"]["seconds"]}

@@ -28,8 +28,10 @@ def _prepare(table: pa.Table, fields: dict[str, models.Field], vendor: str) -> p
     for name in table.column_names:
         field, column = fields[name], table.column(name)
         if isinstance(field, models.JSONField):
-            column = pa.array([None if v is None else json.dumps(v, ensure_ascii=False) for v in column.to_pylist()],
-                              pa.string())
+            column = pa.array(
+                [None if v is None else json.dumps(v, ensure_ascii=False) for v in column.to_pylist()],
+                pa.string(),
+            )
         elif isinstance(field, models.BinaryField) and vendor == "postgresql":
             column = pa.array(["\\x" + v.hex() for v in column.to_pylist()], pa.string())
         elif isinstance(field, models.DecimalField):
@@ -63,7 +65,9 @@ def bulk_insert(model: type[models.Model], table: pa.Table) -> int:
             force = f", FORCE_NOT_NULL ({', '.join(not_null)})" if not_null else ""
             buffer = io.BytesIO()
             pacsv.write_csv(table, buffer, pacsv.WriteOptions(include_header=False))
-            with cursor.cursor.copy(f"COPY {db_table} ({columns}) FROM STDIN WITH (FORMAT csv{force})") as copy:
+            with cursor.cursor.copy(
+                f"COPY {db_table} ({columns}) FROM STDIN WITH (FORMAT csv{force})"
+            ) as copy:
                 copy.write(buffer.getbuffer())
         else:
             placeholders = ", ".join(["%s"] * table.num_columns)

@@ -13,7 +13,12 @@ class Division(models.Model):
     name = models.CharField(_("name"), max_length=64)
     level = models.CharField(_("level"), max_length=16, choices=[(lv.value, lv.label) for lv in Level])
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
 
     class Meta:

@@ -33,8 +33,14 @@ def divisions_check(rows: Sequence[DivisionRow], *, first_row: int = 2) -> list[
             errors.append(RowError(i, "code", "invalid_code", f"{row.code!r}: {e}"))
             continue
         if row.code in seen:
-            errors.append(RowError(i, "code", "duplicate", _("%(code)s already appears on row %(row)d.")
-                                   % {"code": row.code, "row": seen[row.code]}))
+            errors.append(
+                RowError(
+                    i,
+                    "code",
+                    "duplicate",
+                    _("%(code)s already appears on row %(row)d.") % {"code": row.code, "row": seen[row.code]},
+                )
+            )
         seen[row.code] = i
         if not row.name.strip():
             errors.append(RowError(i, "name", "required", _("The name is empty.")))
@@ -46,8 +52,15 @@ def divisions_check(rows: Sequence[DivisionRow], *, first_row: int = 2) -> list[
     for code, i in seen.items():
         parent = parent_code(code)
         if _depth(code) > top and parent not in seen and parent not in loaded:
-            errors.append(RowError(i, "code", "orphan", _("The parent division %(parent)s is neither in the file "
-                                                          "nor loaded.") % {"parent": parent}))
+            errors.append(
+                RowError(
+                    i,
+                    "code",
+                    "orphan",
+                    _("The parent division %(parent)s is neither in the file nor loaded.")
+                    % {"parent": parent},
+                )
+            )
     return errors
 
 
@@ -68,11 +81,18 @@ def divisions_upsert(*, actor, rows: Sequence[DivisionRow], source: str) -> int:
         parent = parent_code(row.code)
         Division.objects.update_or_create(
             code=row.code,
-            defaults={"name": row.name.strip(), "level": level_of(row.code).value,
-                      "parent_id": parent if parent in known else None},
+            defaults={
+                "name": row.name.strip(),
+                "level": level_of(row.code).value,
+                "parent_id": parent if parent in known else None,
+            },
         )
-    audit_record(actor=actor, action="divisions.load", object_type="divisions.division",
-                 data={"source": source, "rows": len(rows)})
+    audit_record(
+        actor=actor,
+        action="divisions.load",
+        object_type="divisions.division",
+        data={"source": source, "rows": len(rows)},
+    )
     return len(rows)
 
 
@@ -88,8 +108,12 @@ def divisions_prune(*, actor, under: str, keep: Iterable[str]) -> int:
     # Children first, because parents are protected.
     for code in sorted(stale_codes, key=_depth, reverse=True):
         Division.objects.filter(code=code).delete()
-    audit_record(actor=actor, action="divisions.prune", object_type="divisions.division",
-                 data={"under": under, "removed": len(stale_codes)})
+    audit_record(
+        actor=actor,
+        action="divisions.prune",
+        object_type="divisions.division",
+        data={"under": under, "removed": len(stale_codes)},
+    )
     return len(stale_codes)
 
 
@@ -101,16 +125,27 @@ def read_divisions_csv(path: Path) -> list[DivisionRow]:
         reader = csv.DictReader(f)
         missing = {"code", "name"} - set(reader.fieldnames or [])
         if missing:
-            raise FileRejected([RowError(1, c, "missing_column", _("The header has no %(c)s column.") % {"c": c})
-                                for c in sorted(missing)])
+            raise FileRejected(
+                [
+                    RowError(1, c, "missing_column", _("The header has no %(c)s column.") % {"c": c})
+                    for c in sorted(missing)
+                ]
+            )
         for i, raw in enumerate(reader, start=2):
             code, name = (raw.get("code") or "").strip(), (raw.get("name") or "").strip()
             level = (raw.get("level") or "").strip()
             if level:
                 try:
                     if level != level_of(code).value:
-                        errors.append(RowError(i, "level", "level_mismatch", _("The code %(code)s is a %(real)s, not a %(given)s.")
-                                               % {"code": code, "real": level_of(code).value, "given": level}))
+                        errors.append(
+                            RowError(
+                                i,
+                                "level",
+                                "level_mismatch",
+                                _("The code %(code)s is a %(real)s, not a %(given)s.")
+                                % {"code": code, "real": level_of(code).value, "given": level},
+                            )
+                        )
                 except InvalidDivisionCode:
                     pass  # reported on the code column below
             rows.append(DivisionRow(code, name))

@@ -15,7 +15,9 @@ class MonitoringLine(models.Model):
     """
 
     province_code = models.CharField(
-        _("province code"), max_length=2, default=NATIONAL,
+        _("province code"),
+        max_length=2,
+        default=NATIONAL,
         validators=[RegexValidator(r"^\d{2}$", _("Two digits, such as 45; 00 is the national reference."))],
     )
     year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2020)])
@@ -28,7 +30,9 @@ class MonitoringLine(models.Model):
         verbose_name = _("monitoring line")
         verbose_name_plural = _("monitoring lines")
         ordering = ["province_code", "-year"]
-        constraints = [models.UniqueConstraint(fields=["province_code", "year"], name="one_line_per_province_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["province_code", "year"], name="one_line_per_province_year")
+        ]
 
     def __str__(self) -> str:
         return f"{self.province_code} {self.year}: {self.amount}"

@@ -15,8 +15,42 @@ _CHECK_CHARS = "10X98765432"
 # Province-level codes of GB/T 2260 (the first two digits of every division code); 71/81/82 are Taiwan,
 # Hong Kong and Macao, whose residents on the mainland hold numbers with these prefixes.
 PROVINCE_CODES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82"
-    .split()
+    [
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+    ]
 )
 
 _SHAPE = re.compile(r"^\d{17}[\dX]$")
@@ -39,7 +73,9 @@ def normalize_id_number(text: str) -> str:
     if not _SHAPE.match(value):
         raise InvalidIdNumber(_("An ID number is 17 digits followed by a digit or X."))
     if value[:2] not in PROVINCE_CODES:
-        raise InvalidIdNumber(_("%(code)s is not a province code, so the region code is wrong.") % {"code": value[:2]})
+        raise InvalidIdNumber(
+            _("%(code)s is not a province code, so the region code is wrong.") % {"code": value[:2]}
+        )
     try:
         birth = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:

@@ -49,7 +49,10 @@ class Household(models.Model):
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
     status = models.CharField(
-        _("monitoring status"), max_length=16, choices=MonitoringStatus.choices, default=MonitoringStatus.NORMAL
+        _("monitoring status"),
+        max_length=16,
+        choices=MonitoringStatus.choices,
+        default=MonitoringStatus.NORMAL,
     )
     category = models.ForeignKey(
         Category, verbose_name=_("monitoring category"), null=True, blank=True, on_delete=models.PROTECT
@@ -62,13 +65,22 @@ class Household(models.Model):
     )
     is_formerly_poor = models.BooleanField(_("formerly poor (脱贫户)"), default=False)
     poverty_exit_year = models.PositiveSmallIntegerField(
-        _("year out of poverty"), null=True, blank=True, validators=[MinValueValidator(2014), MaxValueValidator(2020)]
+        _("year out of poverty"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(2014), MaxValueValidator(2020)],
     )
     helper = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("helper (帮扶责任人)"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="helped_households",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("helper (帮扶责任人)"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="helped_households",
     )
-    housing_grade = models.CharField(_("housing safety grade"), max_length=1, choices=HousingGrade.choices, blank=True)
+    housing_grade = models.CharField(
+        _("housing safety grade"), max_length=1, choices=HousingGrade.choices, blank=True
+    )
     has_safe_water = models.BooleanField(_("safe drinking water"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -85,7 +97,9 @@ class Household(models.Model):
 
 
 class Member(models.Model):
-    household = models.ForeignKey(Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="members")
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="members"
+    )
     name = models.CharField(_("name"), max_length=40)
     name_initials = models.CharField(_("pinyin initials"), max_length=40, db_index=True)
     # The ID number is never stored in clear: encrypted for the audited "show", a keyed hash for matching,
@@ -97,14 +111,19 @@ class Member(models.Model):
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("date of birth"))
     education = models.CharField(_("education"), max_length=8, choices=Education.choices, blank=True)
-    school_status = models.CharField(_("school status"), max_length=8, choices=SchoolStatus.choices, blank=True)
+    school_status = models.CharField(
+        _("school status"), max_length=8, choices=SchoolStatus.choices, blank=True
+    )
     health = models.CharField(_("health"), max_length=8, choices=Health.choices, default=Health.HEALTHY)
     disability_grade = models.PositiveSmallIntegerField(
         _("disability grade"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(4)]
     )
     labour_skill = models.CharField(_("labour skill"), max_length=12, choices=LabourSkill.choices)
     medical_insurance = models.CharField(
-        _("basic medical insurance"), max_length=8, choices=MedicalInsurance.choices, default=MedicalInsurance.RESIDENT
+        _("basic medical insurance"),
+        max_length=8,
+        choices=MedicalInsurance.choices,
+        default=MedicalInsurance.RESIDENT,
     )
     months_employed = models.PositiveSmallIntegerField(
         _("months in work this year"), default=0, validators=[MaxValueValidator(12)]
@@ -131,9 +150,13 @@ class IncomeRecord(models.Model):
     within the row, and a 12-month panel is 12 rows per household instead of 60.
     """
 
-    household = models.ForeignKey(Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="incomes")
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="incomes"
+    )
     period = models.DateField(_("month"), help_text=_("The first day of the month the amounts belong to."))
-    source = models.CharField(_("source"), max_length=12, choices=IncomeSource.choices, default=IncomeSource.SURVEY)
+    source = models.CharField(
+        _("source"), max_length=12, choices=IncomeSource.choices, default=IncomeSource.SURVEY
+    )
     wage_income = models.DecimalField(_("wage income (工资性收入)"), **MONEY)
     business_income = models.DecimalField(_("production and business income (生产经营性收入)"), **MONEY)
     property_income = models.DecimalField(_("property income (财产性收入)"), **MONEY)
@@ -151,6 +174,11 @@ class IncomeRecord(models.Model):
         verbose_name = _("income record")
         verbose_name_plural = _("income records")
         constraints = [
-            models.UniqueConstraint(fields=["household", "period", "source"], name="income_one_per_month_and_source"),
+            models.UniqueConstraint(
+                fields=["household", "period", "source"], name="income_one_per_month_and_source"
+            ),
         ]
         indexes = [models.Index(fields=["household", "period"])]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.period:%Y-%m} {self.source}"

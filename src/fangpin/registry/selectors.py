@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
 
 from fangpin.core.crypto import keyed_hash
 from fangpin.core.dates import add_months
@@ -57,7 +57,9 @@ def household_list(*, actor, filters: HouseholdFilter) -> QuerySet[Household]:
             head_id_masked=Subquery(head.values("id_number_masked")[:1]),
             residents=Subquery(
                 Member.objects.filter(household=OuterRef("pk"), is_resident=True)
-                .values("household").annotate(n=Count("pk")).values("n")
+                .values("household")
+                .annotate(n=Count("pk"))
+                .values("n")
             ),
         )
         .order_by("village_id", "number")
@@ -78,7 +80,11 @@ def _matching_members(query: str) -> QuerySet[Member]:
 
 def household_get(*, actor, household_id: int) -> Household:
     try:
-        return households_visible_to(actor).select_related("village__parent", "category", "helper").get(pk=household_id)
+        return (
+            households_visible_to(actor)
+            .select_related("village__parent", "category", "helper")
+            .get(pk=household_id)
+        )
     except Household.DoesNotExist:
         raise NotFound("No such household.") from None
 
@@ -117,13 +123,17 @@ def household_income_12m(*, household: Household, residents: int) -> IncomeSumma
         **{name: Sum(name) for name in COMPONENT_SIGNS}
     )
     components = IncomeComponents(**{k: v or Decimal(0) for k, v in totals.items()})
-    return IncomeSummary(start, latest, components, residents, income_per_person(components, residents=residents))
+    return IncomeSummary(
+        start, latest, components, residents, income_per_person(components, residents=residents)
+    )
 
 
 def household_history(*, household: Household, limit: int = 50) -> list:
     """Changes to the household and its members, newest first (django-simple-history rows)."""
     rows = list(household.history.select_related("history_user").order_by("-history_date")[:limit])
     rows += list(
-        Member.history.filter(household_id=household.pk).select_related("history_user").order_by("-history_date")[:limit]
+        Member.history.filter(household_id=household.pk)
+        .select_related("history_user")
+        .order_by("-history_date")[:limit]
     )
     return sorted(rows, key=lambda r: r.history_date, reverse=True)[:limit]

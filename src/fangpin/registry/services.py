@@ -17,7 +17,13 @@ from fangpin.core.errors import NotFound, PermissionDenied, ValidationError
 from fangpin.core.pinyin import name_initials
 from fangpin.registry import selectors
 from fangpin.registry.codes import Health, IncomeSource, MedicalInsurance, Relation, Sex
-from fangpin.registry.id_numbers import InvalidIdNumber, birth_date_of, is_male, mask_id_number, normalize_id_number
+from fangpin.registry.id_numbers import (
+    InvalidIdNumber,
+    birth_date_of,
+    is_male,
+    mask_id_number,
+    normalize_id_number,
+)
 from fangpin.registry.income import IncomeComponents
 from fangpin.registry.models import Household, IncomeRecord, Member
 
@@ -52,7 +58,12 @@ def household_file_open(*, actor, household_id: int) -> HouseholdFile:
     try:
         household = selectors.household_get(actor=actor, household_id=household_id)
     except NotFound:
-        audit_record(actor=actor, action="household.denied", object_type="registry.household", object_id=str(household_id))
+        audit_record(
+            actor=actor,
+            action="household.denied",
+            object_type="registry.household",
+            object_id=str(household_id),
+        )
         raise
     members = list(selectors.household_members(household=household))
     residents = sum(1 for m in members if m.is_resident)
@@ -71,7 +82,12 @@ def member_id_number_reveal(*, actor, member_id: int) -> str:
     try:
         member = selectors.member_get(actor=actor, member_id=member_id)
     except NotFound:
-        audit_record(actor=actor, action="member.id_number.denied", object_type="registry.member", object_id=str(member_id))
+        audit_record(
+            actor=actor,
+            action="member.id_number.denied",
+            object_type="registry.member",
+            object_id=str(member_id),
+        )
         raise
     if not can_reveal_id_numbers(Role(actor.role)):
         audit_record(actor=actor, action="member.id_number.denied", obj=member)
@@ -118,10 +134,15 @@ def member_add(*, actor, household_id: int, data: MemberData) -> Member:
     digest = keyed_hash(id_number)
     if Member.objects.filter(id_number_hash=digest, is_resident=True).exists():
         raise ValidationError(_("This person is already a member of a household."), field="id_number")
-    if data.relation == Relation.HEAD and household.members.filter(relation=Relation.HEAD, is_resident=True).exists():
+    if (
+        data.relation == Relation.HEAD
+        and household.members.filter(relation=Relation.HEAD, is_resident=True).exists()
+    ):
         raise ValidationError(_("This household already has a head."), field="relation")
     if data.disability_grade is not None and data.health != Health.DISABLED:
-        raise ValidationError(_("A disability grade is only recorded for a disabled member."), field="disability_grade")
+        raise ValidationError(
+            _("A disability grade is only recorded for a disabled member."), field="disability_grade"
+        )
     member = Member(
         household=household,
         name=name,
@@ -140,7 +161,9 @@ def member_add(*, actor, household_id: int, data: MemberData) -> Member:
     )
     _full_clean(member, exclude=["household"])
     member.save()
-    audit_record(actor=actor, action="member.add", obj=member, data={"household": household.number, "name": name})
+    audit_record(
+        actor=actor, action="member.add", obj=member, data={"household": household.number, "name": name}
+    )
     return member
 
 
@@ -178,7 +201,13 @@ def income_record(*, actor, household_id: int, data: IncomeData) -> IncomeRecord
         household=household, period=data.period, source=data.source, defaults=amounts
     )
     audit_record(
-        actor=actor, action="income.record" if created else "income.correct", obj=record,
-        data={"household": household.number, "period": data.period.isoformat(), **{k: str(v) for k, v in amounts.items()}},
+        actor=actor,
+        action="income.record" if created else "income.correct",
+        obj=record,
+        data={
+            "household": household.number,
+            "period": data.period.isoformat(),
+            **{k: str(v) for k, v in amounts.items()},
+        },
     )
     return record

@@ -71,18 +71,36 @@ def county_simulate(
     try:
         if to_database:
             with transaction.atomic():
-                _replace_county(actor=actor, params=params, writer=writer, summary=summary, timings=timings,
-                                progress=progress)
+                _replace_county(
+                    actor=actor,
+                    params=params,
+                    writer=writer,
+                    summary=summary,
+                    timings=timings,
+                    progress=progress,
+                )
         else:
-            _write_chunks(params=params, writer=writer, summary=summary, timings=timings, progress=progress,
-                          to_database=False)
+            _write_chunks(
+                params=params,
+                writer=writer,
+                summary=summary,
+                timings=timings,
+                progress=progress,
+                to_database=False,
+            )
     except BaseException:
         writer.abort()
         raise
     result = summary.result()
     t0 = time.perf_counter()
-    path = writer.close({"params": vars(params), "snapshot": writer.path.name, "households": result.households,
-                         "people": result.people})
+    path = writer.close(
+        {
+            "params": vars(params),
+            "snapshot": writer.path.name,
+            "households": result.households,
+            "people": result.people,
+        }
+    )
     timings.parquet_s += time.perf_counter() - t0
     return SimulationResult(params=params, summary=result, snapshot_path=path, timings=timings)
 
@@ -90,23 +108,42 @@ def county_simulate(
 def _replace_county(*, actor, params, writer, summary, timings, progress) -> None:
     t0 = time.perf_counter()
     # The simulator owns the registry it builds: the old county's rows go first, children before parents.
-    delete_all([
-        IncomeRecord.history.model.objects.all(), Member.history.model.objects.all(),
-        Household.history.model.objects.all(), IncomeRecord.objects.all(), Member.objects.all(),
-        Household.objects.all(),
-    ])
+    delete_all(
+        [
+            IncomeRecord.history.model.objects.all(),
+            Member.history.model.objects.all(),
+            Household.history.model.objects.all(),
+            IncomeRecord.objects.all(),
+            Member.objects.all(),
+            Household.objects.all(),
+        ]
+    )
     divisions = build_divisions(params)
-    rows = [DivisionRow(c, n) for c, n in zip(divisions["code"].to_pylist(), divisions["name"].to_pylist(), strict=True)]
+    rows = [
+        DivisionRow(c, n)
+        for c, n in zip(divisions["code"].to_pylist(), divisions["name"].to_pylist(), strict=True)
+    ]
     divisions_upsert(actor=actor, rows=rows, source=f"simulation seed {params.seed}")
     divisions_prune(actor=actor, under=params.county_code, keep=[r.code for r in rows])
     writer.write("divisions", divisions)
     timings.database_s += time.perf_counter() - t0
-    _write_chunks(params=params, writer=writer, summary=summary, timings=timings, progress=progress, to_database=True)
+    _write_chunks(
+        params=params, writer=writer, summary=summary, timings=timings, progress=progress, to_database=True
+    )
     t0 = time.perf_counter()
     reset_sequences([Household, Member])
-    audit_record(actor=actor, action="county.simulate", object_type="divisions.division", object_id=params.county_code,
-                 data={"households": params.households, "seed": params.seed, "months": params.months,
-                       "end_month": params.end_month.isoformat()})
+    audit_record(
+        actor=actor,
+        action="county.simulate",
+        object_type="divisions.division",
+        object_id=params.county_code,
+        data={
+            "households": params.households,
+            "seed": params.seed,
+            "months": params.months,
+            "end_month": params.end_month.isoformat(),
+        },
+    )
     timings.database_s += time.perf_counter() - t0
 
 
@@ -139,32 +176,83 @@ def _insert_chunk(chunk: CountyChunk, *, categories: dict[str, int], now: dt.dat
     hh = chunk.households
     n = hh.num_rows
     stamp = pa.array([now] * n, pa.timestamp("us", tz="UTC"))
-    category_ids = pa.array([categories.get(c) if c else None for c in hh["category_code"].to_pylist()], pa.int64())
-    bulk_insert(Household, pa.table({
-        "id": hh["household_id"], "number": hh["number"], "village_id": hh["village_code"], "address": hh["address"],
-        "status": hh["status"], "category_id": category_ids, "risk_codes": hh["risk_codes"],
-        "identified_on": hh["identified_on"], "eliminated_on": hh["eliminated_on"],
-        "elimination_method": hh["elimination_method"], "is_formerly_poor": hh["is_formerly_poor"],
-        "poverty_exit_year": hh["poverty_exit_year"], "housing_grade": hh["housing_grade"],
-        "has_safe_water": hh["has_safe_water"], "created_at": stamp, "updated_at": stamp,
-    }))
+    category_ids = pa.array(
+        [categories.get(c) if c else None for c in hh["category_code"].to_pylist()], pa.int64()
+    )
+    bulk_insert(
+        Household,
+        pa.table(
+            {
+                "id": hh["household_id"],
+                "number": hh["number"],
+                "village_id": hh["village_code"],
+                "address": hh["address"],
+                "status": hh["status"],
+                "category_id": category_ids,
+                "risk_codes": hh["risk_codes"],
+                "identified_on": hh["identified_on"],
+                "eliminated_on": hh["eliminated_on"],
+                "elimination_method": hh["elimination_method"],
+                "is_formerly_poor": hh["is_formerly_poor"],
+                "poverty_exit_year": hh["poverty_exit_year"],
+                "housing_grade": hh["housing_grade"],
+                "has_safe_water": hh["has_safe_water"],
+                "created_at": stamp,
+                "updated_at": stamp,
+            }
+        ),
+    )
     m = chunk.members
     stored = [id_number_fields(x) for x in m["id_number"].to_pylist()]
     stamp = pa.array([now] * m.num_rows, pa.timestamp("us", tz="UTC"))
-    bulk_insert(Member, pa.table({
-        "id": m["member_id"], "household_id": m["household_id"], "name": m["name"], "name_initials": m["name_initials"],
-        **{col: pa.array([s[col] for s in stored]) for col in ("id_number_encrypted", "id_number_hash", "id_number_masked")}, "relation": m["relation"], "sex": m["sex"], "birth_date": m["birth_date"],
-        "education": m["education"], "school_status": m["school_status"], "health": m["health"],
-        "disability_grade": m["disability_grade"], "labour_skill": m["labour_skill"],
-        "medical_insurance": m["medical_insurance"], "months_employed": m["months_employed"],
-        "is_resident": m["is_resident"], "created_at": stamp, "updated_at": stamp,
-    }))
+    bulk_insert(
+        Member,
+        pa.table(
+            {
+                "id": m["member_id"],
+                "household_id": m["household_id"],
+                "name": m["name"],
+                "name_initials": m["name_initials"],
+                **{
+                    col: pa.array([s[col] for s in stored])
+                    for col in ("id_number_encrypted", "id_number_hash", "id_number_masked")
+                },
+                "relation": m["relation"],
+                "sex": m["sex"],
+                "birth_date": m["birth_date"],
+                "education": m["education"],
+                "school_status": m["school_status"],
+                "health": m["health"],
+                "disability_grade": m["disability_grade"],
+                "labour_skill": m["labour_skill"],
+                "medical_insurance": m["medical_insurance"],
+                "months_employed": m["months_employed"],
+                "is_resident": m["is_resident"],
+                "created_at": stamp,
+                "updated_at": stamp,
+            }
+        ),
+    )
     inc = chunk.incomes
-    amounts = ["wage_income", "business_income", "property_income", "transfer_income", "production_cost",
-               "medical_self_paid", "schooling_self_paid", "claims_income"]
-    bulk_insert(IncomeRecord, pa.table({
-        "household_id": inc["household_id"], "period": inc["period"],
-        "source": pa.array(["simulation"] * inc.num_rows, pa.string()),
-        **{a: inc[a] for a in amounts},
-        "recorded_at": pa.array([now] * inc.num_rows, pa.timestamp("us", tz="UTC")),
-    }))
+    amounts = [
+        "wage_income",
+        "business_income",
+        "property_income",
+        "transfer_income",
+        "production_cost",
+        "medical_self_paid",
+        "schooling_self_paid",
+        "claims_income",
+    ]
+    bulk_insert(
+        IncomeRecord,
+        pa.table(
+            {
+                "household_id": inc["household_id"],
+                "period": inc["period"],
+                "source": pa.array(["simulation"] * inc.num_rows, pa.string()),
+                **{a: inc[a] for a in amounts},
+                "recorded_at": pa.array([now] * inc.num_rows, pa.timestamp("us", tz="UTC")),
+            }
+        ),
+    )

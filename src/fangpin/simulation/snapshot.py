@@ -30,14 +30,18 @@ class SnapshotWriter:
         drop = [c for c in PII_COLUMNS.get(name, ()) if c in table.column_names]
         table = table.drop_columns(drop)
         if name not in self._writers:
-            self._writers[name] = pq.ParquetWriter(self._tmp / f"{name}.parquet", table.schema, compression="zstd")
+            self._writers[name] = pq.ParquetWriter(
+                self._tmp / f"{name}.parquet", table.schema, compression="zstd"
+            )
         self._writers[name].write_table(table)
 
     def close(self, manifest: dict) -> Path:
         """Finish the files and move the snapshot into place in one rename, so readers never see half of one."""
         for writer in self._writers.values():
             writer.close()
-        (self._tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str))
+        (self._tmp / "manifest.json").write_text(
+            json.dumps(manifest, indent=2, ensure_ascii=False, default=str)
+        )
         shutil.rmtree(self.path, ignore_errors=True)
         self._tmp.rename(self.path)
         (self.path.parent / "CURRENT").write_text(self.path.name)

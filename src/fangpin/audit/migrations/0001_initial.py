@@ -4,38 +4,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AuditChainHead',
+            name="AuditChainHead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('last_hash', models.CharField(max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("last_hash", models.CharField(max_length=64)),
             ],
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(verbose_name='time')),
-                ('actor_id', models.BigIntegerField(blank=True, null=True, verbose_name='actor id')),
-                ('actor_username', models.CharField(blank=True, max_length=150, verbose_name='actor')),
-                ('action', models.CharField(db_index=True, max_length=64, verbose_name='action')),
-                ('object_type', models.CharField(blank=True, max_length=64, verbose_name='object type')),
-                ('object_id', models.CharField(blank=True, db_index=True, max_length=64, verbose_name='object id')),
-                ('data', models.JSONField(blank=True, default=dict, verbose_name='details')),
-                ('prev_hash', models.CharField(max_length=64, verbose_name='previous hash')),
-                ('hash', models.CharField(max_length=64, unique=True, verbose_name='hash')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(verbose_name="time")),
+                ("actor_id", models.BigIntegerField(blank=True, null=True, verbose_name="actor id")),
+                ("actor_username", models.CharField(blank=True, max_length=150, verbose_name="actor")),
+                ("action", models.CharField(db_index=True, max_length=64, verbose_name="action")),
+                ("object_type", models.CharField(blank=True, max_length=64, verbose_name="object type")),
+                (
+                    "object_id",
+                    models.CharField(blank=True, db_index=True, max_length=64, verbose_name="object id"),
+                ),
+                ("data", models.JSONField(blank=True, default=dict, verbose_name="details")),
+                ("prev_hash", models.CharField(max_length=64, verbose_name="previous hash")),
+                ("hash", models.CharField(max_length=64, unique=True, verbose_name="hash")),
             ],
             options={
-                'verbose_name': 'audit event',
-                'verbose_name_plural': 'audit events',
-                'ordering': ['id'],
+                "verbose_name": "audit event",
+                "verbose_name_plural": "audit events",
+                "ordering": ["id"],
             },
         ),
     ]

@@ -5,25 +5,51 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Division',
+            name="Division",
             fields=[
-                ('code', models.CharField(max_length=12, primary_key=True, serialize=False, verbose_name='division code')),
-                ('name', models.CharField(max_length=64, verbose_name='name')),
-                ('level', models.CharField(choices=[('province', 'province'), ('city', 'city'), ('county', 'county'), ('township', 'township'), ('village', 'village')], max_length=16, verbose_name='level')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='divisions.division', verbose_name='parent')),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=12, primary_key=True, serialize=False, verbose_name="division code"
+                    ),
+                ),
+                ("name", models.CharField(max_length=64, verbose_name="name")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("province", "province"),
+                            ("city", "city"),
+                            ("county", "county"),
+                            ("township", "township"),
+                            ("village", "village"),
+                        ],
+                        max_length=16,
+                        verbose_name="level",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="divisions.division",
+                        verbose_name="parent",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'division',
-                'verbose_name_plural': 'divisions',
-                'ordering': ['code'],
+                "verbose_name": "division",
+                "verbose_name_plural": "divisions",
+                "ordering": ["code"],
             },
         ),
     ]

@@ -5,27 +5,59 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='MonitoringLine',
+            name="MonitoringLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('province_code', models.CharField(default='00', max_length=2, validators=[django.core.validators.RegexValidator('^\\d{2}$', 'Two digits, such as 45; 00 is the national reference.')], verbose_name='province code')),
-                ('year', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(2020)], verbose_name='year')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=10, validators=[django.core.validators.MinValueValidator(0)], verbose_name='yuan per person per year')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='source or note')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "province_code",
+                    models.CharField(
+                        default="00",
+                        max_length=2,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^\\d{2}$", "Two digits, such as 45; 00 is the national reference."
+                            )
+                        ],
+                        verbose_name="province code",
+                    ),
+                ),
+                (
+                    "year",
+                    models.PositiveSmallIntegerField(
+                        validators=[django.core.validators.MinValueValidator(2020)], verbose_name="year"
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=10,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="yuan per person per year",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="source or note")),
             ],
             options={
-                'verbose_name': 'monitoring line',
-                'verbose_name_plural': 'monitoring lines',
-                'ordering': ['province_code', '-year'],
-                'constraints': [models.UniqueConstraint(fields=('province_code', 'year'), name='one_line_per_province_year')],
+                "verbose_name": "monitoring line",
+                "verbose_name_plural": "monitoring lines",
+                "ordering": ["province_code", "-year"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("province_code", "year"), name="one_line_per_province_year"
+                    )
+                ],
             },
         ),
     ]

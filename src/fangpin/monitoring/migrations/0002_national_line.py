@@ -5,8 +5,12 @@ from django.db import migrations
 
 def add(apps, schema_editor):
     apps.get_model("monitoring", "MonitoringLine").objects.update_or_create(
-        province_code="00", year=2021,
-        defaults={"amount": Decimal("6000"), "note": "National reference: 1.5 × the 2020 poverty line (≈4,000)."},
+        province_code="00",
+        year=2021,
+        defaults={
+            "amount": Decimal("6000"),
+            "note": "National reference: 1.5 × the 2020 poverty line (≈4,000).",
+        },
     )
 
 

@@ -8,226 +8,897 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('divisions', '0001_initial'),
+        ("divisions", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
-                ('name_zh', models.CharField(max_length=40, verbose_name='Chinese name')),
-                ('name_en', models.CharField(max_length=80, verbose_name='English name')),
-                ('is_active', models.BooleanField(default=True, verbose_name='in use')),
-                ('sort_order', models.PositiveSmallIntegerField(default=0, verbose_name='order')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="code")),
+                ("name_zh", models.CharField(max_length=40, verbose_name="Chinese name")),
+                ("name_en", models.CharField(max_length=80, verbose_name="English name")),
+                ("is_active", models.BooleanField(default=True, verbose_name="in use")),
+                ("sort_order", models.PositiveSmallIntegerField(default=0, verbose_name="order")),
             ],
             options={
-                'verbose_name': 'monitoring category',
-                'verbose_name_plural': 'monitoring categories',
-                'ordering': ['sort_order', 'code'],
+                "verbose_name": "monitoring category",
+                "verbose_name_plural": "monitoring categories",
+                "ordering": ["sort_order", "code"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalHousehold',
+            name="HistoricalHousehold",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('number', models.CharField(db_index=True, max_length=32, verbose_name='household number (户编号)')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='address')),
-                ('status', models.CharField(choices=[('normal', 'not monitored'), ('monitored', 'monitored'), ('eliminated', 'risk eliminated'), ('left', 'left the county')], default='normal', max_length=16, verbose_name='monitoring status')),
-                ('risk_codes', models.JSONField(blank=True, default=list, verbose_name='risk types')),
-                ('identified_on', models.DateField(blank=True, null=True, verbose_name='identified as monitored')),
-                ('eliminated_on', models.DateField(blank=True, null=True, verbose_name='risk eliminated')),
-                ('elimination_method', models.CharField(blank=True, choices=[('帮扶消除', 'eliminated by assistance'), ('自然消除', 'eliminated naturally')], max_length=8, verbose_name='elimination method')),
-                ('is_formerly_poor', models.BooleanField(default=False, verbose_name='formerly poor (脱贫户)')),
-                ('poverty_exit_year', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(2014), django.core.validators.MaxValueValidator(2020)], verbose_name='year out of poverty')),
-                ('housing_grade', models.CharField(blank=True, choices=[('A', 'A (safe)'), ('B', 'B (basically safe)'), ('C', 'C (partly dangerous)'), ('D', 'D (dangerous)')], max_length=1, verbose_name='housing safety grade')),
-                ('has_safe_water', models.BooleanField(blank=True, null=True, verbose_name='safe drinking water')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='updated')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('category', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.category', verbose_name='monitoring category')),
-                ('helper', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='helper (帮扶责任人)')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('village', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='divisions.division', verbose_name='village')),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                (
+                    "number",
+                    models.CharField(db_index=True, max_length=32, verbose_name="household number (户编号)"),
+                ),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="address")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("normal", "not monitored"),
+                            ("monitored", "monitored"),
+                            ("eliminated", "risk eliminated"),
+                            ("left", "left the county"),
+                        ],
+                        default="normal",
+                        max_length=16,
+                        verbose_name="monitoring status",
+                    ),
+                ),
+                ("risk_codes", models.JSONField(blank=True, default=list, verbose_name="risk types")),
+                (
+                    "identified_on",
+                    models.DateField(blank=True, null=True, verbose_name="identified as monitored"),
+                ),
+                ("eliminated_on", models.DateField(blank=True, null=True, verbose_name="risk eliminated")),
+                (
+                    "elimination_method",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("帮扶消除", "eliminated by assistance"),
+                            ("自然消除", "eliminated naturally"),
+                        ],
+                        max_length=8,
+                        verbose_name="elimination method",
+                    ),
+                ),
+                (
+                    "is_formerly_poor",
+                    models.BooleanField(default=False, verbose_name="formerly poor (脱贫户)"),
+                ),
+                (
+                    "poverty_exit_year",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(2014),
+                            django.core.validators.MaxValueValidator(2020),
+                        ],
+                        verbose_name="year out of poverty",
+                    ),
+                ),
+                (
+                    "housing_grade",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("A", "A (safe)"),
+                            ("B", "B (basically safe)"),
+                            ("C", "C (partly dangerous)"),
+                            ("D", "D (dangerous)"),
+                        ],
+                        max_length=1,
+                        verbose_name="housing safety grade",
+                    ),
+                ),
+                (
+                    "has_safe_water",
+                    models.BooleanField(blank=True, null=True, verbose_name="safe drinking water"),
+                ),
+                ("created_at", models.DateTimeField(blank=True, editable=False, verbose_name="created")),
+                ("updated_at", models.DateTimeField(blank=True, editable=False, verbose_name="updated")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="registry.category",
+                        verbose_name="monitoring category",
+                    ),
+                ),
+                (
+                    "helper",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="helper (帮扶责任人)",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "village",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="divisions.division",
+                        verbose_name="village",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical household',
-                'verbose_name_plural': 'historical households',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical household",
+                "verbose_name_plural": "historical households",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Household',
+            name="Household",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=32, unique=True, verbose_name='household number (户编号)')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='address')),
-                ('status', models.CharField(choices=[('normal', 'not monitored'), ('monitored', 'monitored'), ('eliminated', 'risk eliminated'), ('left', 'left the county')], default='normal', max_length=16, verbose_name='monitoring status')),
-                ('risk_codes', models.JSONField(blank=True, default=list, verbose_name='risk types')),
-                ('identified_on', models.DateField(blank=True, null=True, verbose_name='identified as monitored')),
-                ('eliminated_on', models.DateField(blank=True, null=True, verbose_name='risk eliminated')),
-                ('elimination_method', models.CharField(blank=True, choices=[('帮扶消除', 'eliminated by assistance'), ('自然消除', 'eliminated naturally')], max_length=8, verbose_name='elimination method')),
-                ('is_formerly_poor', models.BooleanField(default=False, verbose_name='formerly poor (脱贫户)')),
-                ('poverty_exit_year', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(2014), django.core.validators.MaxValueValidator(2020)], verbose_name='year out of poverty')),
-                ('housing_grade', models.CharField(blank=True, choices=[('A', 'A (safe)'), ('B', 'B (basically safe)'), ('C', 'C (partly dangerous)'), ('D', 'D (dangerous)')], max_length=1, verbose_name='housing safety grade')),
-                ('has_safe_water', models.BooleanField(blank=True, null=True, verbose_name='safe drinking water')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('category', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='registry.category', verbose_name='monitoring category')),
-                ('helper', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='helped_households', to=settings.AUTH_USER_MODEL, verbose_name='helper (帮扶责任人)')),
-                ('village', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='households', to='divisions.division', verbose_name='village')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "number",
+                    models.CharField(max_length=32, unique=True, verbose_name="household number (户编号)"),
+                ),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="address")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("normal", "not monitored"),
+                            ("monitored", "monitored"),
+                            ("eliminated", "risk eliminated"),
+                            ("left", "left the county"),
+                        ],
+                        default="normal",
+                        max_length=16,
+                        verbose_name="monitoring status",
+                    ),
+                ),
+                ("risk_codes", models.JSONField(blank=True, default=list, verbose_name="risk types")),
+                (
+                    "identified_on",
+                    models.DateField(blank=True, null=True, verbose_name="identified as monitored"),
+                ),
+                ("eliminated_on", models.DateField(blank=True, null=True, verbose_name="risk eliminated")),
+                (
+                    "elimination_method",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("帮扶消除", "eliminated by assistance"),
+                            ("自然消除", "eliminated naturally"),
+                        ],
+                        max_length=8,
+                        verbose_name="elimination method",
+                    ),
+                ),
+                (
+                    "is_formerly_poor",
+                    models.BooleanField(default=False, verbose_name="formerly poor (脱贫户)"),
+                ),
+                (
+                    "poverty_exit_year",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(2014),
+                            django.core.validators.MaxValueValidator(2020),
+                        ],
+                        verbose_name="year out of poverty",
+                    ),
+                ),
+                (
+                    "housing_grade",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("A", "A (safe)"),
+                            ("B", "B (basically safe)"),
+                            ("C", "C (partly dangerous)"),
+                            ("D", "D (dangerous)"),
+                        ],
+                        max_length=1,
+                        verbose_name="housing safety grade",
+                    ),
+                ),
+                (
+                    "has_safe_water",
+                    models.BooleanField(blank=True, null=True, verbose_name="safe drinking water"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="registry.category",
+                        verbose_name="monitoring category",
+                    ),
+                ),
+                (
+                    "helper",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="helped_households",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="helper (帮扶责任人)",
+                    ),
+                ),
+                (
+                    "village",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="households",
+                        to="divisions.division",
+                        verbose_name="village",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'household',
-                'verbose_name_plural': 'households',
+                "verbose_name": "household",
+                "verbose_name_plural": "households",
             },
         ),
         migrations.CreateModel(
-            name='HistoricalMember',
+            name="HistoricalMember",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(max_length=40, verbose_name='name')),
-                ('name_initials', models.CharField(db_index=True, max_length=40, verbose_name='pinyin initials')),
-                ('id_number_hash', models.CharField(db_index=True, max_length=64, verbose_name='ID number keyed hash')),
-                ('id_number_masked', models.CharField(max_length=18, verbose_name='ID number')),
-                ('relation', models.CharField(choices=[('户主', 'head of household'), ('配偶', 'spouse'), ('子女', 'child'), ('儿媳/女婿', 'child-in-law'), ('孙子女', 'grandchild'), ('父母', 'parent'), ('祖父母', 'grandparent'), ('兄弟姐妹', 'sibling'), ('其他', 'other')], max_length=8, verbose_name='relation to head')),
-                ('sex', models.CharField(choices=[('男', 'male'), ('女', 'female')], max_length=1, verbose_name='sex')),
-                ('birth_date', models.DateField(verbose_name='date of birth')),
-                ('education', models.CharField(blank=True, choices=[('文盲或半文盲', 'illiterate or semi-literate'), ('小学', 'primary school'), ('初中', 'junior secondary'), ('高中', 'senior secondary'), ('大专', 'junior college'), ('本科及以上', 'bachelor or above')], max_length=8, verbose_name='education')),
-                ('school_status', models.CharField(blank=True, choices=[('学龄前儿童', 'pre-school child'), ('学前教育', 'in pre-school education'), ('小学', 'in primary school'), ('初中', 'in junior secondary'), ('高中', 'in senior secondary'), ('中职', 'in secondary vocational school'), ('高职', 'in higher vocational school'), ('大专', 'in junior college'), ('本科', 'in undergraduate study'), ('硕士生及以上', 'in graduate study'), ('非在校生', 'not in school')], max_length=8, verbose_name='school status')),
-                ('health', models.CharField(choices=[('健康', 'healthy'), ('长期慢性病', 'long-term chronic illness'), ('患有大病', 'serious illness'), ('残疾', 'disabled')], default='健康', max_length=8, verbose_name='health')),
-                ('disability_grade', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(4)], verbose_name='disability grade')),
-                ('labour_skill', models.CharField(choices=[('技能劳动力', 'skilled labour'), ('普通劳动力', 'ordinary labour'), ('弱劳动力或半劳动力', 'weak or half labour'), ('丧失劳动力', 'lost labour capacity'), ('无劳动力', 'no labour capacity')], max_length=12, verbose_name='labour skill')),
-                ('medical_insurance', models.CharField(choices=[('城乡居民', "urban and rural residents' scheme"), ('职工', "employees' scheme"), ('未参保', 'not insured')], default='城乡居民', max_length=8, verbose_name='basic medical insurance')),
-                ('months_employed', models.PositiveSmallIntegerField(default=0, validators=[django.core.validators.MaxValueValidator(12)], verbose_name='months in work this year')),
-                ('is_resident', models.BooleanField(default=True, verbose_name='lives in the household')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='updated')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('household', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.household', verbose_name='household')),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("name", models.CharField(max_length=40, verbose_name="name")),
+                (
+                    "name_initials",
+                    models.CharField(db_index=True, max_length=40, verbose_name="pinyin initials"),
+                ),
+                (
+                    "id_number_hash",
+                    models.CharField(db_index=True, max_length=64, verbose_name="ID number keyed hash"),
+                ),
+                ("id_number_masked", models.CharField(max_length=18, verbose_name="ID number")),
+                (
+                    "relation",
+                    models.CharField(
+                        choices=[
+                            ("户主", "head of household"),
+                            ("配偶", "spouse"),
+                            ("子女", "child"),
+                            ("儿媳/女婿", "child-in-law"),
+                            ("孙子女", "grandchild"),
+                            ("父母", "parent"),
+                            ("祖父母", "grandparent"),
+                            ("兄弟姐妹", "sibling"),
+                            ("其他", "other"),
+                        ],
+                        max_length=8,
+                        verbose_name="relation to head",
+                    ),
+                ),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[("男", "male"), ("女", "female")], max_length=1, verbose_name="sex"
+                    ),
+                ),
+                ("birth_date", models.DateField(verbose_name="date of birth")),
+                (
+                    "education",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("文盲或半文盲", "illiterate or semi-literate"),
+                            ("小学", "primary school"),
+                            ("初中", "junior secondary"),
+                            ("高中", "senior secondary"),
+                            ("大专", "junior college"),
+                            ("本科及以上", "bachelor or above"),
+                        ],
+                        max_length=8,
+                        verbose_name="education",
+                    ),
+                ),
+                (
+                    "school_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("学龄前儿童", "pre-school child"),
+                            ("学前教育", "in pre-school education"),
+                            ("小学", "in primary school"),
+                            ("初中", "in junior secondary"),
+                            ("高中", "in senior secondary"),
+                            ("中职", "in secondary vocational school"),
+                            ("高职", "in higher vocational school"),
+                            ("大专", "in junior college"),
+                            ("本科", "in undergraduate study"),
+                            ("硕士生及以上", "in graduate study"),
+                            ("非在校生", "not in school"),
+                        ],
+                        max_length=8,
+                        verbose_name="school status",
+                    ),
+                ),
+                (
+                    "health",
+                    models.CharField(
+                        choices=[
+                            ("健康", "healthy"),
+                            ("长期慢性病", "long-term chronic illness"),
+                            ("患有大病", "serious illness"),
+                            ("残疾", "disabled"),
+                        ],
+                        default="健康",
+                        max_length=8,
+                        verbose_name="health",
+                    ),
+                ),
+                (
+                    "disability_grade",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(4),
+                        ],
+                        verbose_name="disability grade",
+                    ),
+                ),
+                (
+                    "labour_skill",
+                    models.CharField(
+                        choices=[
+                            ("技能劳动力", "skilled labour"),
+                            ("普通劳动力", "ordinary labour"),
+                            ("弱劳动力或半劳动力", "weak or half labour"),
+                            ("丧失劳动力", "lost labour capacity"),
+                            ("无劳动力", "no labour capacity"),
+                        ],
+                        max_length=12,
+                        verbose_name="labour skill",
+                    ),
+                ),
+                (
+                    "medical_insurance",
+                    models.CharField(
+                        choices=[
+                            ("城乡居民", "urban and rural residents' scheme"),
+                            ("职工", "employees' scheme"),
+                            ("未参保", "not insured"),
+                        ],
+                        default="城乡居民",
+                        max_length=8,
+                        verbose_name="basic medical insurance",
+                    ),
+                ),
+                (
+                    "months_employed",
+                    models.PositiveSmallIntegerField(
+                        default=0,
+                        validators=[django.core.validators.MaxValueValidator(12)],
+                        verbose_name="months in work this year",
+                    ),
+                ),
+                ("is_resident", models.BooleanField(default=True, verbose_name="lives in the household")),
+                ("created_at", models.DateTimeField(blank=True, editable=False, verbose_name="created")),
+                ("updated_at", models.DateTimeField(blank=True, editable=False, verbose_name="updated")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="registry.household",
+                        verbose_name="household",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical member',
-                'verbose_name_plural': 'historical members',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical member",
+                "verbose_name_plural": "historical members",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalIncomeRecord',
+            name="HistoricalIncomeRecord",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('period', models.DateField(help_text='The first day of the month the amounts belong to.', verbose_name='month')),
-                ('source', models.CharField(choices=[('survey', 'household survey'), ('feed', 'department feed'), ('estimate', 'estimate'), ('simulation', 'simulated')], default='survey', max_length=12, verbose_name='source')),
-                ('wage_income', models.DecimalField(decimal_places=2, default=0, max_digits=12, verbose_name='wage income (工资性收入)')),
-                ('business_income', models.DecimalField(decimal_places=2, default=0, max_digits=12, verbose_name='production and business income (生产经营性收入)')),
-                ('property_income', models.DecimalField(decimal_places=2, default=0, max_digits=12, verbose_name='property income (财产性收入)')),
-                ('transfer_income', models.DecimalField(decimal_places=2, default=0, max_digits=12, verbose_name='transfer income (转移性收入)')),
-                ('production_cost', models.DecimalField(decimal_places=2, default=0, max_digits=12, verbose_name='production costs (生产经营性支出)')),
-                ('medical_self_paid', models.DecimalField(decimal_places=2, default=0, max_digits=12, verbose_name='compliant medical self-payment (合规自付医疗)')),
-                ('schooling_self_paid', models.DecimalField(decimal_places=2, default=0, max_digits=12, verbose_name='schooling self-payment')),
-                ('claims_income', models.DecimalField(decimal_places=2, default=0, max_digits=12, verbose_name='insurance claims (理赔收入)')),
-                ('recorded_at', models.DateTimeField(blank=True, editable=False, verbose_name='recorded')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('household', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.household', verbose_name='household')),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                (
+                    "period",
+                    models.DateField(
+                        help_text="The first day of the month the amounts belong to.", verbose_name="month"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("survey", "household survey"),
+                            ("feed", "department feed"),
+                            ("estimate", "estimate"),
+                            ("simulation", "simulated"),
+                        ],
+                        default="survey",
+                        max_length=12,
+                        verbose_name="source",
+                    ),
+                ),
+                (
+                    "wage_income",
+                    models.DecimalField(
+                        decimal_places=2, default=0, max_digits=12, verbose_name="wage income (工资性收入)"
+                    ),
+                ),
+                (
+                    "business_income",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        max_digits=12,
+                        verbose_name="production and business income (生产经营性收入)",
+                    ),
+                ),
+                (
+                    "property_income",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        max_digits=12,
+                        verbose_name="property income (财产性收入)",
+                    ),
+                ),
+                (
+                    "transfer_income",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        max_digits=12,
+                        verbose_name="transfer income (转移性收入)",
+                    ),
+                ),
+                (
+                    "production_cost",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        max_digits=12,
+                        verbose_name="production costs (生产经营性支出)",
+                    ),
+                ),
+                (
+                    "medical_self_paid",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        max_digits=12,
+                        verbose_name="compliant medical self-payment (合规自付医疗)",
+                    ),
+                ),
+                (
+                    "schooling_self_paid",
+                    models.DecimalField(
+                        decimal_places=2, default=0, max_digits=12, verbose_name="schooling self-payment"
+                    ),
+                ),
+                (
+                    "claims_income",
+                    models.DecimalField(
+                        decimal_places=2, default=0, max_digits=12, verbose_name="insurance claims (理赔收入)"
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(blank=True, editable=False, verbose_name="recorded")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="registry.household",
+                        verbose_name="household",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical income record',
-                'verbose_name_plural': 'historical income records',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical income record",
+                "verbose_name_plural": "historical income records",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='IncomeRecord',
+            name="IncomeRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period', models.DateField(help_text='The first day of the month the amounts belong to.', verbose_name='month')),
-                ('source', models.CharField(choices=[('survey', 'household survey'), ('feed', 'department feed'), ('estimate', 'estimate'), ('simulation', 'simulated')], default='survey', max_length=12, verbose_name='source')),
-                ('wage_income', models.DecimalField(decimal_places=2, default=0, max_digits=12, verbose_name='wage income (工资性收入)')),
-                ('business_income', models.DecimalField(decimal_places=2, default=0, max_digits=12, verbose_name='production and business income (生产经营性收入)')),
-                ('property_income', models.DecimalField(decimal_places=2, default=0, max_digits=12, verbose_name='property income (财产性收入)')),
-                ('transfer_income', models.DecimalField(decimal_places=2, default=0, max_digits=12, verbose_name='transfer income (转移性收入)')),
-                ('production_cost', models.DecimalField(decimal_places=2, default=0, max_digits=12, verbose_name='production costs (生产经营性支出)')),
-                ('medical_self_paid', models.DecimalField(decimal_places=2, default=0, max_digits=12, verbose_name='compliant medical self-payment (合规自付医疗)')),
-                ('schooling_self_paid', models.DecimalField(decimal_places=2, default=0, max_digits=12, verbose_name='schooling self-payment')),
-                ('claims_income', models.DecimalField(decimal_places=2, default=0, max_digits=12, verbose_name='insurance claims (理赔收入)')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True, verbose_name='recorded')),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='incomes', to='registry.household', verbose_name='household')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "period",
+                    models.DateField(
+                        help_text="The first day of the month the amounts belong to.", verbose_name="month"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("survey", "household survey"),
+                            ("feed", "department feed"),
+                            ("estimate", "estimate"),
+                            ("simulation", "simulated"),
+                        ],
+                        default="survey",
+                        max_length=12,
+                        verbose_name="source",
+                    ),
+                ),
+                (
+                    "wage_income",
+                    models.DecimalField(
+                        decimal_places=2, default=0, max_digits=12, verbose_name="wage income (工资性收入)"
+                    ),
+                ),
+                (
+                    "business_income",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        max_digits=12,
+                        verbose_name="production and business income (生产经营性收入)",
+                    ),
+                ),
+                (
+                    "property_income",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        max_digits=12,
+                        verbose_name="property income (财产性收入)",
+                    ),
+                ),
+                (
+                    "transfer_income",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        max_digits=12,
+                        verbose_name="transfer income (转移性收入)",
+                    ),
+                ),
+                (
+                    "production_cost",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        max_digits=12,
+                        verbose_name="production costs (生产经营性支出)",
+                    ),
+                ),
+                (
+                    "medical_self_paid",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        max_digits=12,
+                        verbose_name="compliant medical self-payment (合规自付医疗)",
+                    ),
+                ),
+                (
+                    "schooling_self_paid",
+                    models.DecimalField(
+                        decimal_places=2, default=0, max_digits=12, verbose_name="schooling self-payment"
+                    ),
+                ),
+                (
+                    "claims_income",
+                    models.DecimalField(
+                        decimal_places=2, default=0, max_digits=12, verbose_name="insurance claims (理赔收入)"
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(auto_now_add=True, verbose_name="recorded")),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="incomes",
+                        to="registry.household",
+                        verbose_name="household",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'income record',
-                'verbose_name_plural': 'income records',
+                "verbose_name": "income record",
+                "verbose_name_plural": "income records",
             },
         ),
         migrations.CreateModel(
-            name='Member',
+            name="Member",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=40, verbose_name='name')),
-                ('name_initials', models.CharField(db_index=True, max_length=40, verbose_name='pinyin initials')),
-                ('id_number_encrypted', models.BinaryField(verbose_name='ID number (encrypted)')),
-                ('id_number_hash', models.CharField(db_index=True, max_length=64, verbose_name='ID number keyed hash')),
-                ('id_number_masked', models.CharField(max_length=18, verbose_name='ID number')),
-                ('relation', models.CharField(choices=[('户主', 'head of household'), ('配偶', 'spouse'), ('子女', 'child'), ('儿媳/女婿', 'child-in-law'), ('孙子女', 'grandchild'), ('父母', 'parent'), ('祖父母', 'grandparent'), ('兄弟姐妹', 'sibling'), ('其他', 'other')], max_length=8, verbose_name='relation to head')),
-                ('sex', models.CharField(choices=[('男', 'male'), ('女', 'female')], max_length=1, verbose_name='sex')),
-                ('birth_date', models.DateField(verbose_name='date of birth')),
-                ('education', models.CharField(blank=True, choices=[('文盲或半文盲', 'illiterate or semi-literate'), ('小学', 'primary school'), ('初中', 'junior secondary'), ('高中', 'senior secondary'), ('大专', 'junior college'), ('本科及以上', 'bachelor or above')], max_length=8, verbose_name='education')),
-                ('school_status', models.CharField(blank=True, choices=[('学龄前儿童', 'pre-school child'), ('学前教育', 'in pre-school education'), ('小学', 'in primary school'), ('初中', 'in junior secondary'), ('高中', 'in senior secondary'), ('中职', 'in secondary vocational school'), ('高职', 'in higher vocational school'), ('大专', 'in junior college'), ('本科', 'in undergraduate study'), ('硕士生及以上', 'in graduate study'), ('非在校生', 'not in school')], max_length=8, verbose_name='school status')),
-                ('health', models.CharField(choices=[('健康', 'healthy'), ('长期慢性病', 'long-term chronic illness'), ('患有大病', 'serious illness'), ('残疾', 'disabled')], default='健康', max_length=8, verbose_name='health')),
-                ('disability_grade', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(4)], verbose_name='disability grade')),
-                ('labour_skill', models.CharField(choices=[('技能劳动力', 'skilled labour'), ('普通劳动力', 'ordinary labour'), ('弱劳动力或半劳动力', 'weak or half labour'), ('丧失劳动力', 'lost labour capacity'), ('无劳动力', 'no labour capacity')], max_length=12, verbose_name='labour skill')),
-                ('medical_insurance', models.CharField(choices=[('城乡居民', "urban and rural residents' scheme"), ('职工', "employees' scheme"), ('未参保', 'not insured')], default='城乡居民', max_length=8, verbose_name='basic medical insurance')),
-                ('months_employed', models.PositiveSmallIntegerField(default=0, validators=[django.core.validators.MaxValueValidator(12)], verbose_name='months in work this year')),
-                ('is_resident', models.BooleanField(default=True, verbose_name='lives in the household')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='members', to='registry.household', verbose_name='household')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=40, verbose_name="name")),
+                (
+                    "name_initials",
+                    models.CharField(db_index=True, max_length=40, verbose_name="pinyin initials"),
+                ),
+                ("id_number_encrypted", models.BinaryField(verbose_name="ID number (encrypted)")),
+                (
+                    "id_number_hash",
+                    models.CharField(db_index=True, max_length=64, verbose_name="ID number keyed hash"),
+                ),
+                ("id_number_masked", models.CharField(max_length=18, verbose_name="ID number")),
+                (
+                    "relation",
+                    models.CharField(
+                        choices=[
+                            ("户主", "head of household"),
+                            ("配偶", "spouse"),
+                            ("子女", "child"),
+                            ("儿媳/女婿", "child-in-law"),
+                            ("孙子女", "grandchild"),
+                            ("父母", "parent"),
+                            ("祖父母", "grandparent"),
+                            ("兄弟姐妹", "sibling"),
+                            ("其他", "other"),
+                        ],
+                        max_length=8,
+                        verbose_name="relation to head",
+                    ),
+                ),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[("男", "male"), ("女", "female")], max_length=1, verbose_name="sex"
+                    ),
+                ),
+                ("birth_date", models.DateField(verbose_name="date of birth")),
+                (
+                    "education",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("文盲或半文盲", "illiterate or semi-literate"),
+                            ("小学", "primary school"),
+                            ("初中", "junior secondary"),
+                            ("高中", "senior secondary"),
+                            ("大专", "junior college"),
+                            ("本科及以上", "bachelor or above"),
+                        ],
+                        max_length=8,
+                        verbose_name="education",
+                    ),
+                ),
+                (
+                    "school_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("学龄前儿童", "pre-school child"),
+                            ("学前教育", "in pre-school education"),
+                            ("小学", "in primary school"),
+                            ("初中", "in junior secondary"),
+                            ("高中", "in senior secondary"),
+                            ("中职", "in secondary vocational school"),
+                            ("高职", "in higher vocational school"),
+                            ("大专", "in junior college"),
+                            ("本科", "in undergraduate study"),
+                            ("硕士生及以上", "in graduate study"),
+                            ("非在校生", "not in school"),
+                        ],
+                        max_length=8,
+                        verbose_name="school status",
+                    ),
+                ),
+                (
+                    "health",
+                    models.CharField(
+                        choices=[
+                            ("健康", "healthy"),
+                            ("长期慢性病", "long-term chronic illness"),
+                            ("患有大病", "serious illness"),
+                            ("残疾", "disabled"),
+                        ],
+                        default="健康",
+                        max_length=8,
+                        verbose_name="health",
+                    ),
+                ),
+                (
+                    "disability_grade",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(4),
+                        ],
+                        verbose_name="disability grade",
+                    ),
+                ),
+                (
+                    "labour_skill",
+                    models.CharField(
+                        choices=[
+                            ("技能劳动力", "skilled labour"),
+                            ("普通劳动力", "ordinary labour"),
+                            ("弱劳动力或半劳动力", "weak or half labour"),
+                            ("丧失劳动力", "lost labour capacity"),
+                            ("无劳动力", "no labour capacity"),
+                        ],
+                        max_length=12,
+                        verbose_name="labour skill",
+                    ),
+                ),
+                (
+                    "medical_insurance",
+                    models.CharField(
+                        choices=[
+                            ("城乡居民", "urban and rural residents' scheme"),
+                            ("职工", "employees' scheme"),
+                            ("未参保", "not insured"),
+                        ],
+                        default="城乡居民",
+                        max_length=8,
+                        verbose_name="basic medical insurance",
+                    ),
+                ),
+                (
+                    "months_employed",
+                    models.PositiveSmallIntegerField(
+                        default=0,
+                        validators=[django.core.validators.MaxValueValidator(12)],
+                        verbose_name="months in work this year",
+                    ),
+                ),
+                ("is_resident", models.BooleanField(default=True, verbose_name="lives in the household")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="members",
+                        to="registry.household",
+                        verbose_name="household",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'member',
-                'verbose_name_plural': 'members',
+                "verbose_name": "member",
+                "verbose_name_plural": "members",
             },
         ),
         migrations.AddIndex(
-            model_name='household',
-            index=models.Index(fields=['village', 'number'], name='registry_ho_village_c7bd65_idx'),
+            model_name="household",
+            index=models.Index(fields=["village", "number"], name="registry_ho_village_c7bd65_idx"),
         ),
         migrations.AddIndex(
-            model_name='household',
-            index=models.Index(fields=['status', 'village'], name='registry_ho_status_e53c5e_idx'),
+            model_name="household",
+            index=models.Index(fields=["status", "village"], name="registry_ho_status_e53c5e_idx"),
         ),
         migrations.AddIndex(
-            model_name='incomerecord',
-            index=models.Index(fields=['household', 'period'], name='registry_in_househo_5e837e_idx'),
+            model_name="incomerecord",
+            index=models.Index(fields=["household", "period"], name="registry_in_househo_5e837e_idx"),
         ),
         migrations.AddConstraint(
-            model_name='incomerecord',
-            constraint=models.UniqueConstraint(fields=('household', 'period', 'source'), name='income_one_per_month_and_source'),
+            model_name="incomerecord",
+            constraint=models.UniqueConstraint(
+                fields=("household", "period", "source"), name="income_one_per_month_and_source"
+            ),
         ),
         migrations.AddIndex(
-            model_name='member',
-            index=models.Index(fields=['name'], name='registry_me_name_eeebe5_idx'),
+            model_name="member",
+            index=models.Index(fields=["name"], name="registry_me_name_eeebe5_idx"),
         ),
     ]

@@ -15,5 +15,7 @@ class Command(BaseCommand):
         report = audit_verify()
         if not report.ok:
             where = f"event {report.broken_id}" if report.broken_id is not None else "chain head"
-            raise CommandError(f"Audit chain broken at {where}: {report.reason}. {report.checked} events before it are intact.")
+            raise CommandError(
+                f"Audit chain broken at {where}: {report.reason}. {report.checked} events before it are intact."
+            )
         self.stdout.write(self.style.SUCCESS(f"Audit chain intact: {report.checked} events verified."))

@@ -9,7 +9,9 @@ from fangpin.divisions.services import divisions_upsert, read_divisions_csv
 
 
 class Command(BaseCommand):
-    help = "Load the county's divisions (12-digit codes) from a CSV with columns code,name and optionally level."
+    help = (
+        "Load the county's divisions (12-digit codes) from a CSV with columns code,name and optionally level."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)

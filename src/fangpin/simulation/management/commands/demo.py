@@ -14,14 +14,18 @@ from fangpin.simulation.services import county_simulate, line_for
 
 
 class Command(BaseCommand):
-    help = "Run the demo: schema, a simulated county (kept between runs unless --fresh), demo log-ins, web app."
+    help = (
+        "Run the demo: schema, a simulated county (kept between runs unless --fresh), demo log-ins, web app."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--households", type=int, default=5_000)
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--fresh", action="store_true", help="simulate again even if a county is loaded")
         parser.add_argument("--bind", default="127.0.0.1:8000")
-        parser.add_argument("--no-serve", action="store_true", help="prepare everything but do not start the server")
+        parser.add_argument(
+            "--no-serve", action="store_true", help="prepare everything but do not start the server"
+        )
 
     def handle(self, *args, households: int, seed: int, fresh: bool, bind: str, no_serve: bool, **options):
         migrate_if_needed()
@@ -35,11 +39,26 @@ class Command(BaseCommand):
         logins = demo_users_create(actor="demo", county_code=params.county_code)
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"fangpin demo: http://{bind}/   (admin: http://{bind}/admin/)"))
-        self.stdout.write("Log-ins (password for all: %s):" % logins[0].password)
+        self.stdout.write(f"Log-ins (password for all: {logins[0].password}):")
         for login in logins:
-            self.stdout.write(f"  {login.username:<10} {str(login.role.label):<28} {login.division}")
+            self.stdout.write(f"  {login.username:<10} {login.role.label!s:<28} {login.division}")
         sys.stdout.flush()
         if no_serve:
             return
-        os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "fangpin.config.wsgi", "--bind", bind,
-                                  "--workers", "2", "--threads", "4", "--access-logfile", "-"])
+        os.execv(
+            sys.executable,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "fangpin.config.wsgi",
+                "--bind",
+                bind,
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+                "--access-logfile",
+                "-",
+            ],
+        )
