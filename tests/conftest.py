@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 import pytest
+from django.utils import translation
 
 from fangpin.accounts.roles import Role
 from fangpin.divisions.models import Division
@@ -14,6 +15,13 @@ TOWNSHIP_B = "450123101000"
 VILLAGE_A1 = "450123100201"
 VILLAGE_A2 = "450123100202"
 VILLAGE_B1 = "450123101201"
+
+
+@pytest.fixture(autouse=True)
+def _messages_in_english():
+    """Service and validator messages are asserted in English; pages set their own language per request."""
+    with translation.override("en"):
+        yield
 
 
 @dataclass

@@ -6,6 +6,7 @@ county's existing data loads unchanged; the English is the display label in the 
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class MonitoringStatus(models.TextChoices):
@@ -21,7 +22,7 @@ class Relation(models.TextChoices):
     CHILD = "子女", _("child")
     CHILD_IN_LAW = "儿媳/女婿", _("child-in-law")
     GRANDCHILD = "孙子女", _("grandchild")
-    PARENT = "父母", _("parent")
+    PARENT = "父母", pgettext_lazy("relation", "parent")
     GRANDPARENT = "祖父母", _("grandparent")
     SIBLING = "兄弟姐妹", _("sibling")
     OTHER = "其他", _("other")

@@ -6,13 +6,13 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 
 from fangpin.core.crypto import keyed_hash
 from fangpin.core.dates import add_months
 from fangpin.core.errors import NotFound
 from fangpin.divisions.jurisdiction import scope_for
-from fangpin.registry.codes import Relation
+from fangpin.registry.codes import IncomeSource, Relation
 from fangpin.registry.id_numbers import InvalidIdNumber, normalize_id_number
 from fangpin.registry.income import COMPONENT_SIGNS, IncomeComponents, income_per_person
 from fangpin.registry.models import Household, IncomeRecord, Member
@@ -101,7 +101,12 @@ def household_members(*, household: Household) -> QuerySet[Member]:
 
 
 def household_incomes(*, household: Household, months: int = 12) -> list[IncomeRecord]:
-    return list(household.incomes.order_by("-period", "source")[:months])
+    """Every record of the `months` months ending with the latest recorded one, newest first."""
+    latest = household.incomes.order_by("-period").values_list("period", flat=True).first()
+    if latest is None:
+        return []
+    start = add_months(latest, -(months - 1))
+    return list(household.incomes.filter(period__gte=start).order_by("-period", "source"))
 
 
 @dataclass(frozen=True)
@@ -113,18 +118,22 @@ class IncomeSummary:
     per_person: Decimal | None
 
 
-def household_income_12m(*, household: Household, residents: int) -> IncomeSummary:
-    """Income over the 12 recorded months ending with the latest one, and per resident member."""
-    latest = household.incomes.order_by("-period").values_list("period", flat=True).first()
-    if latest is None:
+# When a month has records from several sources, the one closest to the household counts.
+SOURCE_PRIORITY = [IncomeSource.SURVEY, IncomeSource.FEED, IncomeSource.ESTIMATE, IncomeSource.SIMULATION]
+
+
+def household_income_12m(*, records: list[IncomeRecord], residents: int) -> IncomeSummary:
+    """Income over the 12 months of `records` (from household_incomes), one record per month, and per person."""
+    best: dict[dt.date, IncomeRecord] = {}
+    for record in sorted(records, key=lambda r: SOURCE_PRIORITY.index(r.source), reverse=True):
+        best[record.period] = record
+    if not best:
         return IncomeSummary(None, None, IncomeComponents(), residents, None)
-    start = add_months(latest, -11)
-    totals = household.incomes.filter(period__gte=start, period__lte=latest).aggregate(
-        **{name: Sum(name) for name in COMPONENT_SIGNS}
+    components = IncomeComponents(
+        **{name: sum((getattr(r, name) for r in best.values()), Decimal(0)) for name in COMPONENT_SIGNS}
     )
-    components = IncomeComponents(**{k: v or Decimal(0) for k, v in totals.items()})
     return IncomeSummary(
-        start, latest, components, residents, income_per_person(components, residents=residents)
+        min(best), max(best), components, residents, income_per_person(components, residents=residents)
     )
 
 

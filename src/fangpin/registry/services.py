@@ -67,12 +67,13 @@ def household_file_open(*, actor, household_id: int) -> HouseholdFile:
         raise
     members = list(selectors.household_members(household=household))
     residents = sum(1 for m in members if m.is_resident)
+    incomes = selectors.household_incomes(household=household)
     audit_record(actor=actor, action="household.view", obj=household)
     return HouseholdFile(
         household=household,
         members=members,
-        incomes=selectors.household_incomes(household=household),
-        income_12m=selectors.household_income_12m(household=household, residents=residents),
+        incomes=incomes,
+        income_12m=selectors.household_income_12m(records=incomes, residents=residents),
         history=selectors.household_history(household=household),
     )
 

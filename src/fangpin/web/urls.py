@@ -1,3 +1,24 @@
+"""URLs of the web app (included at the site root)."""
+
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
-urlpatterns: list = []
+from fangpin.web import views
+from fangpin.web.forms import LoginForm
+
+urlpatterns = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="web/login.html", authentication_form=LoginForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),  # POST only since Django 5.0
+    path("", views.household_list, name="household-list"),
+    path("households/", views.household_list),
+    path("households/<int:pk>/", views.household_detail, name="household-detail"),
+    path("households/<int:pk>/members/new/", views.member_add, name="member-add"),
+    path("households/<int:pk>/incomes/new/", views.income_record, name="income-record"),
+    path("members/<int:pk>/id-number/", views.member_id_reveal, name="member-id-reveal"),
+]

@@ -1,0 +1,27 @@
+// fangpin web: the one script of the site. "Show" on an ID number posts the form in the background and puts
+// the full number in place of the masked one; without scripts the same form opens a small page instead.
+"use strict";
+
+document.addEventListener("submit", async (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.classList.contains("js-reveal")) return;
+  event.preventDefault();
+  const button = form.querySelector("button");
+  if (button) button.disabled = true;
+  try {
+    const response = await fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      headers: { "X-Fragment": "1" },
+      credentials: "same-origin",
+    });
+    if (!response.ok) throw new Error(String(response.status));
+    const fragment = new DOMParser().parseFromString(await response.text(), "text/html");
+    const target = document.getElementById(form.dataset.target);
+    target.textContent = fragment.body.textContent.trim();
+    target.classList.add("is-revealed");
+    form.remove();
+  } catch (error) {
+    form.submit(); // let the server answer with a page (the number, or why not)
+  }
+});

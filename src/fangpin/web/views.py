@@ -1,0 +1,133 @@
+"""The web pages: each parses the request, calls one selector or service, and renders.
+
+Domain errors become HTTP answers in one place (`_domain_errors`): NotFound is a 404 (a household outside
+the user's area looks exactly like one that does not exist), PermissionDenied a 403 page with the reason.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import cast
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as HttpForbidden
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
+
+from fangpin.accounts.models import User
+from fangpin.accounts.roles import Role, can_edit_registry, can_reveal_id_numbers
+from fangpin.core.errors import NotFound, PermissionDenied, ValidationError
+from fangpin.registry import selectors, services
+from fangpin.web.display import history_rows, no_households_reason
+from fangpin.web.forms import HouseholdSearchForm, IncomeForm, MemberForm
+
+
+def _domain_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound:
+            raise Http404 from None  # the service has already audited the refused look
+        except PermissionDenied as e:
+            raise HttpForbidden(e.message) from None  # rendered by templates/403.html
+
+    return wrapper
+
+
+def _require_editor(user) -> None:
+    # The services check this again on every write; here it only keeps the forms away from read-only roles.
+    if not can_edit_registry(Role(user.role)):
+        raise PermissionDenied(_("Your role cannot change household files."))
+
+
+@require_safe
+@login_required
+def household_list(request: HttpRequest) -> HttpResponse:
+    form = HouseholdSearchForm(request.GET, user=request.user)
+    households = selectors.household_list(actor=request.user, filters=form.to_filter())
+    page = Paginator(households, settings.FANGPIN_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/household_list.html",
+        {"form": form, "page": page, "empty_reason": no_households_reason(request.user)},
+    )
+
+
+@require_safe
+@login_required
+@_domain_errors
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    file = services.household_file_open(actor=request.user, household_id=pk)
+    role = Role(cast(User, request.user).role)
+    return render(
+        request,
+        "web/household_detail.html",
+        {
+            "file": file,
+            "household": file.household,
+            "history": history_rows(file.history),
+            "can_edit": can_edit_registry(role),
+            "can_reveal": can_reveal_id_numbers(role),
+        },
+    )
+
+
+@require_POST
+@never_cache
+@login_required
+@_domain_errors
+def member_id_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """The full ID number: a fragment for the page's script, or a small page when scripts are off."""
+    number = services.member_id_number_reveal(actor=request.user, member_id=pk)
+    if request.headers.get("X-Fragment"):
+        return render(request, "web/_id_number.html", {"number": number})
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = ""
+    return render(request, "web/id_number.html", {"number": number, "back": back})
+
+
+@login_required
+@_domain_errors
+def member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    household = selectors.household_get(actor=request.user, household_id=pk)
+    _require_editor(request.user)
+    form = MemberForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            member = services.member_add(actor=request.user, household_id=pk, data=form.to_data())
+        except ValidationError as e:
+            form.add_error(e.field if e.field in form.fields else None, e.message)
+        else:
+            messages.success(request, _("%(name)s has been added to the household.") % {"name": member.name})
+            return redirect("household-detail", pk=pk)
+    return render(request, "web/member_form.html", {"form": form, "household": household})
+
+
+@login_required
+@_domain_errors
+def income_record(request: HttpRequest, pk: int) -> HttpResponse:
+    household = selectors.household_get(actor=request.user, household_id=pk)
+    _require_editor(request.user)
+    form = IncomeForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            record = services.income_record(actor=request.user, household_id=pk, data=form.to_data())
+        except ValidationError as e:
+            form.add_error(e.field if e.field in form.fields else None, e.message)
+        else:
+            messages.success(
+                request,
+                _("The income for %(month)s has been recorded.") % {"month": f"{record.period:%Y-%m}"},
+            )
+            return redirect("household-detail", pk=pk)
+    return render(request, "web/income_form.html", {"form": form, "household": household})
