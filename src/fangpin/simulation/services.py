@@ -1,6 +1,6 @@
 """Building the simulated county into the database and the Parquet store.
 
-The generator (generate.py) is pure and vectorised; this module streams its chunks into the OLTP tables
+The generator (the `generate` package) is pure and vectorised; this module streams its chunks into the OLTP tables
 with bulk loads (COPY on PostgreSQL, batched executemany on SQLite) and into a Parquet snapshot, with only
 one chunk in memory. The whole database write is one transaction: a failed or killed run leaves the
 previous county in place.

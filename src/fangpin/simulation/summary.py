@@ -7,9 +7,28 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from fangpin.registry.codes import MonitoringStatus, RiskType
 from fangpin.simulation.generate import CATEGORY_CODES, SHOCK_TYPES, CountyChunk
+
+# The generator is free of Django, so its codes get their readable names here, where the summary is printed.
+_SHOCK_LABELS = {
+    "illness": gettext_lazy("illness"),
+    "disability": gettext_lazy("disability"),
+    "accident": gettext_lazy("accident"),
+    "death_of_earner": gettext_lazy("death of an earner"),
+    "disaster": gettext_lazy("natural disaster"),
+    "business_failure": gettext_lazy("business failure"),
+    "job_loss": gettext_lazy("job loss"),
+    "school_costs": gettext_lazy("school costs"),
+}
+# The English names of docs/glossary.md; reading Category.name_en would cost a query for a printed summary.
+_CATEGORY_LABELS = {
+    "unstable-formerly-poor": gettext_lazy("unstable formerly poor household"),
+    "marginal": gettext_lazy("marginal household prone to poverty"),
+    "sudden-hardship": gettext_lazy("household in sudden severe hardship"),
+}
 
 
 @dataclass(frozen=True)
@@ -41,8 +60,10 @@ class CountySummary:
         return self.eliminated / self.ever_monitored if self.ever_monitored else 0.0
 
     def lines(self) -> list[str]:
-        shocks = ", ".join(f"{t} {n:,}" for t, n in self.shocks_by_type.items())
-        categories = ", ".join(f"{c} {share:.0%}" for c, share in self.category_shares.items())
+        shocks = ", ".join(f"{_SHOCK_LABELS.get(t, t)} {n:,}" for t, n in self.shocks_by_type.items())
+        categories = ", ".join(
+            f"{_CATEGORY_LABELS.get(c, c)} {share:.0%}" for c, share in self.category_shares.items()
+        )
         return [
             _("Households: %(households)s; people: %(people)s (%(size).2f a household).")
             % {
