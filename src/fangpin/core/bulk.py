@@ -37,8 +37,8 @@ def _prepare(table: pa.Table, fields: dict[str, models.Field], vendor: str) -> p
         elif isinstance(field, models.DecimalField):
             column = pc.round(column.cast(pa.float64()), field.decimal_places)
         elif isinstance(field, models.DateTimeField) and vendor == "sqlite":
-            adapt = connection.ops.adapt_datetimefield_value
-            column = pa.array([adapt(v) for v in column.to_pylist()], pa.string())
+            # Django keeps SQLite datetimes as naive UTC text; Arrow's %S carries the microseconds.
+            column = pc.strftime(column.cast(pa.timestamp("us", tz="UTC")), format="%Y-%m-%d %H:%M:%S")
         elif isinstance(field, models.DateField) and vendor == "sqlite":
             column = column.cast(pa.string())
         arrays.append(column)

@@ -150,8 +150,9 @@ class IncomeRecord(models.Model):
     within the row, and a 12-month panel is 12 rows per household instead of 60.
     """
 
+    # No index of its own: the unique (household, period, source) constraint serves look-ups by household.
     household = models.ForeignKey(
-        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="incomes"
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="incomes", db_index=False
     )
     period = models.DateField(_("month"), help_text=_("The first day of the month the amounts belong to."))
     source = models.CharField(
@@ -178,7 +179,6 @@ class IncomeRecord(models.Model):
                 fields=["household", "period", "source"], name="income_one_per_month_and_source"
             ),
         ]
-        indexes = [models.Index(fields=["household", "period"])]
 
     def __str__(self) -> str:
         return f"{self.household_id} {self.period:%Y-%m} {self.source}"
