@@ -365,13 +365,13 @@ def test_household_page_shows_facts_members_income_and_history_in_chinese(client
 def test_household_list_runs_a_fixed_number_of_queries(client, users, county, django_assert_num_queries):
     _login(client, users, Role.VILLAGE)
     HouseholdFactory(village=county.village_a1)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(12):
         _list(client)
     for _ in range(20):
         household = HouseholdFactory(village=county.village_a1)
         MemberFactory(household=household)
         MemberFactory(household=household, relation=Relation.CHILD)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(12):
         page = _list(client, q="zw")
     assert page.count('href="/households/') >= 40
 
@@ -413,3 +413,10 @@ def test_login_page_renders_and_logs_in(client, users):
     assert response.status_code == 302 and response["Location"] == reverse("household-list")
     assert client.post(reverse("logout")).status_code == 302
     assert client.get(reverse("household-list")).status_code == 302
+
+
+def test_a_search_of_the_household_list_is_audited_with_its_filters(client, users, households):
+    _login(client, users, Role.VILLAGE)
+    _list(client, q="zw")
+    event = AuditEvent.objects.filter(action="household.list", actor_username="village").latest("id")
+    assert event.data["query"] == "zw" and event.data["shown"] == 2

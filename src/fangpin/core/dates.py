@@ -15,7 +15,9 @@ def parse_month(text: str) -> dt.date:
     """'2026-10' or '202610' (the national exports' YYYYMM) → 2026-10-01; ValueError saying why."""
     digits = text.strip().replace("-", "").replace("/", "")
     if len(digits) != 6 or not digits.isdigit():
-        raise ValueError(_("%(text)s is not a month: write it as YYYY-MM, for example 2026-10.") % {"text": text})
+        raise ValueError(
+            _("%(text)s is not a month: write it as YYYY-MM, for example 2026-10.") % {"text": text}
+        )
     year, month = int(digits[:4]), int(digits[4:])
     if not 1 <= month <= 12:
         raise ValueError(

@@ -152,7 +152,11 @@ class IncomeRecord(models.Model):
 
     # No index of its own: the unique (household, period, source) constraint serves look-ups by household.
     household = models.ForeignKey(
-        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="incomes", db_index=False
+        Household,
+        verbose_name=_("household"),
+        on_delete=models.PROTECT,
+        related_name="incomes",
+        db_index=False,
     )
     period = models.DateField(_("month"), help_text=_("The first day of the month the amounts belong to."))
     source = models.CharField(

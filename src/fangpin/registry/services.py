@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,7 +29,8 @@ from fangpin.registry.income import IncomeComponents
 from fangpin.registry.models import Household, IncomeRecord, Member
 
 
-def _require_editor(actor) -> None:
+def registry_edit_check(actor) -> None:
+    """Refuse roles that may not change household files (the forms ask before they are shown, too)."""
     if not can_edit_registry(Role(actor.role)):
         raise PermissionDenied(_("Your role cannot change household files."))
 
@@ -51,6 +53,20 @@ class HouseholdFile:
     incomes: list[IncomeRecord]
     income_12m: selectors.IncomeSummary
     history: list = field(default_factory=list)
+
+
+def household_search(
+    *, actor, filters: selectors.HouseholdFilter, page: str | int | None, page_size: int
+) -> Page:
+    """One page of the household list. Names and masked IDs are personal data, so the search is audited."""
+    result = Paginator(selectors.household_list(actor=actor, filters=filters), page_size).get_page(page)
+    audit_record(
+        actor=actor,
+        action="household.list",
+        object_type="registry.household",
+        data={**asdict(filters), "page": result.number, "shown": len(result.object_list)},
+    )
+    return result
 
 
 def household_file_open(*, actor, household_id: int) -> HouseholdFile:
@@ -123,7 +139,7 @@ def id_number_fields(id_number: str) -> dict:
 @transaction.atomic
 def member_add(*, actor, household_id: int, data: MemberData) -> Member:
     """Register a person in a household (the sex and birth date come from the ID number)."""
-    _require_editor(actor)
+    registry_edit_check(actor)
     household = selectors.household_get(actor=actor, household_id=household_id)
     name = data.name.strip()
     if not name:
@@ -181,7 +197,7 @@ class IncomeData:
 @transaction.atomic
 def income_record(*, actor, household_id: int, data: IncomeData) -> IncomeRecord:
     """Record (or correct) one month of a household's income from a survey or visit."""
-    _require_editor(actor)
+    registry_edit_check(actor)
     household: Household = selectors.household_get(actor=actor, household_id=household_id)
     if data.period.day != 1:
         raise ValidationError(_("Give the month, as its first day."), field="period")

@@ -12,7 +12,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpForbidden
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -41,18 +40,16 @@ def _domain_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     return wrapper
 
 
-def _require_editor(user) -> None:
-    # The services check this again on every write; here it only keeps the forms away from read-only roles.
-    if not can_edit_registry(Role(user.role)):
-        raise PermissionDenied(_("Your role cannot change household files."))
-
-
 @require_safe
 @login_required
 def household_list(request: HttpRequest) -> HttpResponse:
     form = HouseholdSearchForm(request.GET, user=request.user)
-    households = selectors.household_list(actor=request.user, filters=form.to_filter())
-    page = Paginator(households, settings.FANGPIN_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = services.household_search(
+        actor=request.user,
+        filters=form.to_filter(),
+        page=request.GET.get("page"),
+        page_size=settings.FANGPIN_PAGE_SIZE,
+    )
     return render(
         request,
         "web/household_list.html",
@@ -100,7 +97,7 @@ def member_id_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 @_domain_errors
 def member_add(request: HttpRequest, pk: int) -> HttpResponse:
     household = selectors.household_get(actor=request.user, household_id=pk)
-    _require_editor(request.user)
+    services.registry_edit_check(request.user)
     form = MemberForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         try:
@@ -117,7 +114,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
 @_domain_errors
 def income_record(request: HttpRequest, pk: int) -> HttpResponse:
     household = selectors.household_get(actor=request.user, household_id=pk)
-    _require_editor(request.user)
+    services.registry_edit_check(request.user)
     form = IncomeForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         try:
