@@ -12,9 +12,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from fangpin.core.dates import parse_month
-from fangpin.divisions.codes import Level
-from fangpin.divisions.jurisdiction import scope_for
-from fangpin.divisions.models import Division
+from fangpin.divisions.selectors import villages_visible_to
 from fangpin.registry.codes import (
     Education,
     Health,
@@ -55,12 +53,7 @@ def _label(model, field: str) -> str:
 
 def village_choices(user) -> list[tuple[str, list[tuple[str, str]]]]:
     """The villages inside the user's scope, grouped by township (one query)."""
-    villages = (
-        scope_for(user)
-        .filter(Division.objects.filter(level=Level.VILLAGE), field="code")
-        .select_related("parent")
-        .order_by("parent_id", "code")
-    )
+    villages = villages_visible_to(user)
     return [
         (group[0].parent.name if group[0].parent else "", [(v.code, v.name) for v in group])
         for group in (list(g) for _key, g in groupby(villages, key=lambda v: v.parent_id))
