@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from fangpin.registry.codes import (
@@ -100,7 +101,7 @@ class Member(models.Model):
     household = models.ForeignKey(
         Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="members"
     )
-    name = models.CharField(_("name"), max_length=40)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=40)
     name_initials = models.CharField(_("pinyin initials"), max_length=40, db_index=True)
     # The ID number is never stored in clear: encrypted for the audited "show", a keyed hash for matching,
     # and the masked form for display, so lists never need to decrypt anything.
