@@ -101,7 +101,7 @@ class Member(models.Model):
     household = models.ForeignKey(
         Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="members"
     )
-    name = models.CharField(pgettext_lazy("person", "name"), max_length=40)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=40, db_index=True)
     name_initials = models.CharField(_("pinyin initials"), max_length=40, db_index=True)
     # The ID number is never stored in clear: encrypted for the audited "show", a keyed hash for matching,
     # and the masked form for display, so lists never need to decrypt anything.
@@ -138,7 +138,6 @@ class Member(models.Model):
     class Meta:
         verbose_name = _("member")
         verbose_name_plural = _("members")
-        indexes = [models.Index(fields=["name"])]
 
     def __str__(self) -> str:
         return self.name

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 
 from fangpin.core.crypto import keyed_hash
@@ -67,6 +68,8 @@ def household_list(*, actor, filters: HouseholdFilter) -> QuerySet[Household]:
 
 
 def _matching_members(query: str) -> QuerySet[Member]:
+    """Members a search box entry means: a full ID number (by its keyed hash), the last four characters of
+    one, pinyin initials (a prefix), or characters anywhere in the name."""
     try:
         return Member.objects.filter(id_number_hash=keyed_hash(normalize_id_number(query)))
     except InvalidIdNumber:
@@ -74,8 +77,20 @@ def _matching_members(query: str) -> QuerySet[Member]:
     if _ID_TAIL.match(query):
         return Member.objects.filter(id_number_masked__endswith=query.upper())
     if _INITIALS.match(query):
-        return Member.objects.filter(name_initials__startswith=query.lower())
+        return Member.objects.filter(**_prefix("name_initials", query.lower()))
+    # Cadres search by given name alone (秀英) as often as by full name, so this is a substring match; on
+    # PostgreSQL a trigram index answers it (and the ID tail above), on SQLite it scans the members.
     return Member.objects.filter(name__contains=query)
+
+
+def _prefix(field: str, prefix: str) -> dict[str, str]:
+    """A prefix filter that an index can answer on either database."""
+    if connection.vendor == "postgresql":
+        # LIKE 'x%' uses the varchar_pattern_ops index Django adds to indexed text columns, whatever the
+        # database's collation (a range would depend on it).
+        return {f"{field}__startswith": prefix}
+    # SQLite's LIKE ignores ASCII case and so cannot use a plain index; a range in binary order can.
+    return {f"{field}__gte": prefix, f"{field}__lt": prefix + "\U0010ffff"}
 
 
 def household_get(*, actor, household_id: int) -> Household:
