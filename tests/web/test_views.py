@@ -365,13 +365,13 @@ def test_household_page_shows_facts_members_income_and_history_in_chinese(client
 def test_household_list_runs_a_fixed_number_of_queries(client, users, county, django_assert_num_queries):
     _login(client, users, Role.VILLAGE)
     HouseholdFactory(village=county.village_a1)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         _list(client)
     for _ in range(20):
         household = HouseholdFactory(village=county.village_a1)
         MemberFactory(household=household)
         MemberFactory(household=household, relation=Relation.CHILD)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         page = _list(client, q="zw")
     assert page.count('href="/households/') >= 40
 

@@ -90,3 +90,11 @@ def reset_sequences(models_: Iterable[type[models.Model]]) -> None:
     with connection.cursor() as cursor:
         for sql in statements:
             cursor.execute(sql)
+
+
+def analyze(models_: Iterable[type[models.Model]]) -> None:
+    """Refresh the planner's statistics after a bulk load, so the next queries do not plan for empty tables."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for model in models_:
+            cursor.execute(f"ANALYZE {quote(model._meta.db_table)}")

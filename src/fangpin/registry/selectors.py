@@ -3,11 +3,13 @@ the same answer."""
 
 import datetime as dt
 import re
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 
 from fangpin.core.crypto import keyed_hash
 from fangpin.core.dates import add_months
@@ -39,7 +41,7 @@ class HouseholdFilter:
 
 
 def household_list(*, actor, filters: HouseholdFilter) -> QuerySet[Household]:
-    """The household list: scoped, filtered, with the head's name and the resident count in the same query."""
+    """The household list: scoped, filtered and ordered; cheap to count and to slice into pages."""
     qs = households_visible_to(actor)
     if filters.village_code:
         qs = qs.filter(village_id=filters.village_code)
@@ -50,21 +52,39 @@ def household_list(*, actor, filters: HouseholdFilter) -> QuerySet[Household]:
     query = filters.query.strip()
     if query:
         qs = qs.filter(id__in=_matching_members(query).values("household_id"))
-    head = Member.objects.filter(household=OuterRef("pk"), relation=Relation.HEAD)
-    return (
-        qs.select_related("village", "category")
-        .annotate(
-            head_name=Subquery(head.values("name")[:1]),
-            head_id_masked=Subquery(head.values("id_number_masked")[:1]),
-            residents=Subquery(
-                Member.objects.filter(household=OuterRef("pk"), is_resident=True)
-                .values("household")
-                .annotate(n=Count("pk"))
-                .values("n")
-            ),
-        )
-        .order_by("village_id", "number")
+    return qs.select_related("village", "category").order_by("village_id", "number")
+
+
+@dataclass(frozen=True)
+class HouseholdRow:
+    household: Household
+    head_name: str
+    head_id_masked: str
+    residents: int
+
+
+def household_rows(households: Sequence[Household]) -> list[HouseholdRow]:
+    """The head and the resident count of one page of households, in one query. (As annotations of the
+    list they would be computed for every row an OFFSET skips: seconds on page 4,000 of a large county.)"""
+    members: dict[int, list[Member]] = defaultdict(list)
+    page_members = Member.objects.filter(household_id__in=[h.pk for h in households]).only(
+        "household_id", "relation", "name", "id_number_masked", "is_resident"
     )
+    for member in page_members.order_by("id"):
+        members[member.household_id].append(member)
+    rows = []
+    for household in households:
+        residents = [m for m in members[household.pk] if m.is_resident]
+        head = next((m for m in residents if m.relation == Relation.HEAD), None)
+        rows.append(
+            HouseholdRow(
+                household=household,
+                head_name=head.name if head else "",
+                head_id_masked=head.id_number_masked if head else "",
+                residents=len(residents),
+            )
+        )
+    return rows
 
 
 def _matching_members(query: str) -> QuerySet[Member]:

@@ -55,18 +55,25 @@ class HouseholdFile:
     history: list = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class HouseholdPage:
+    page: Page
+    rows: list[selectors.HouseholdRow]
+
+
 def household_search(
     *, actor, filters: selectors.HouseholdFilter, page: str | int | None, page_size: int
-) -> Page:
+) -> HouseholdPage:
     """One page of the household list. Names and masked IDs are personal data, so the search is audited."""
     result = Paginator(selectors.household_list(actor=actor, filters=filters), page_size).get_page(page)
+    rows = selectors.household_rows(list(result.object_list))
     audit_record(
         actor=actor,
         action="household.list",
         object_type="registry.household",
-        data={**asdict(filters), "page": result.number, "shown": len(result.object_list)},
+        data={**asdict(filters), "page": result.number, "shown": len(rows)},
     )
-    return result
+    return HouseholdPage(page=result, rows=rows)
 
 
 def household_file_open(*, actor, household_id: int) -> HouseholdFile:

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fangpin.audit.services import audit_record
-from fangpin.core.bulk import bulk_insert, delete_all, reset_sequences
+from fangpin.core.bulk import analyze, bulk_insert, delete_all, reset_sequences
 from fangpin.divisions.services import DivisionRow, divisions_prune, divisions_upsert
 from fangpin.monitoring.selectors import monitoring_line_for
 from fangpin.registry.models import Category, Household, IncomeRecord, Member
@@ -132,6 +132,7 @@ def _replace_county(*, actor, params, writer, summary, timings, progress) -> Non
     )
     t0 = time.perf_counter()
     reset_sequences([Household, Member])
+    analyze([Household, Member, IncomeRecord])
     audit_record(
         actor=actor,
         action="county.simulate",

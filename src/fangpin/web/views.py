@@ -44,7 +44,7 @@ def _domain_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
 @login_required
 def household_list(request: HttpRequest) -> HttpResponse:
     form = HouseholdSearchForm(request.GET, user=request.user)
-    page = services.household_search(
+    result = services.household_search(
         actor=request.user,
         filters=form.to_filter(),
         page=request.GET.get("page"),
@@ -53,7 +53,12 @@ def household_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/household_list.html",
-        {"form": form, "page": page, "empty_reason": no_households_reason(request.user)},
+        {
+            "form": form,
+            "page": result.page,
+            "rows": result.rows,
+            "empty_reason": no_households_reason(request.user),
+        },
     )
 
 
