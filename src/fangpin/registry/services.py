@@ -2,6 +2,8 @@
 and jurisdiction, validates, writes in one transaction and records one audit event."""
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
@@ -55,6 +57,16 @@ class HouseholdFile:
     history: list = field(default_factory=list)
 
 
+@contextmanager
+def _denied_look_audited(actor, *, action: str, object_type: str, pk: int) -> Iterator[None]:
+    """A look-up outside the actor's jurisdiction (NotFound) is itself audited, then re-raised."""
+    try:
+        yield
+    except NotFound:
+        audit_record(actor=actor, action=action, object_type=object_type, object_id=str(pk))
+        raise
+
+
 @dataclass(frozen=True)
 class HouseholdPage:
     page: Page
@@ -78,16 +90,10 @@ def household_search(
 
 def household_file_open(*, actor, household_id: int) -> HouseholdFile:
     """Open a household's file. Reading it is a read of personal data, so it is audited; so is a refused look."""
-    try:
+    with _denied_look_audited(
+        actor, action="household.denied", object_type="registry.household", pk=household_id
+    ):
         household = selectors.household_get(actor=actor, household_id=household_id)
-    except NotFound:
-        audit_record(
-            actor=actor,
-            action="household.denied",
-            object_type="registry.household",
-            object_id=str(household_id),
-        )
-        raise
     members = list(selectors.household_members(household=household))
     residents = sum(1 for m in members if m.is_resident)
     incomes = selectors.household_incomes(household=household)
@@ -103,16 +109,10 @@ def household_file_open(*, actor, household_id: int) -> HouseholdFile:
 
 def member_id_number_reveal(*, actor, member_id: int) -> str:
     """The full ID number, for a role allowed to see it within its jurisdiction; every reveal is audited."""
-    try:
+    with _denied_look_audited(
+        actor, action="member.id_number.denied", object_type="registry.member", pk=member_id
+    ):
         member = selectors.member_get(actor=actor, member_id=member_id)
-    except NotFound:
-        audit_record(
-            actor=actor,
-            action="member.id_number.denied",
-            object_type="registry.member",
-            object_id=str(member_id),
-        )
-        raise
     if not can_reveal_id_numbers(Role(actor.role)):
         audit_record(actor=actor, action="member.id_number.denied", obj=member)
         raise PermissionDenied(_("Your role cannot see full ID numbers."))

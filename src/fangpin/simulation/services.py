@@ -24,7 +24,13 @@ from fangpin.divisions.services import DivisionRow, divisions_prune, divisions_u
 from fangpin.monitoring.selectors import monitoring_line_for
 from fangpin.registry.models import Category, Household, IncomeRecord, Member
 from fangpin.registry.services import id_number_fields
-from fangpin.simulation.generate import CountyChunk, SimulationParams, build_divisions, generate_chunks
+from fangpin.simulation.generate import (
+    INCOME_COLUMNS,
+    CountyChunk,
+    SimulationParams,
+    build_divisions,
+    generate_chunks,
+)
 from fangpin.simulation.snapshot import SnapshotWriter
 from fangpin.simulation.summary import CountySummary, SummaryAccumulator
 
@@ -235,16 +241,6 @@ def _insert_chunk(chunk: CountyChunk, *, categories: dict[str, int], now: dt.dat
         ),
     )
     inc = chunk.incomes
-    amounts = [
-        "wage_income",
-        "business_income",
-        "property_income",
-        "transfer_income",
-        "production_cost",
-        "medical_self_paid",
-        "schooling_self_paid",
-        "claims_income",
-    ]
     bulk_insert(
         IncomeRecord,
         pa.table(
@@ -252,7 +248,7 @@ def _insert_chunk(chunk: CountyChunk, *, categories: dict[str, int], now: dt.dat
                 "household_id": inc["household_id"],
                 "period": inc["period"],
                 "source": pa.array(["simulation"] * inc.num_rows, pa.string()),
-                **{a: inc[a] for a in amounts},
+                **{a: inc[a] for a in INCOME_COLUMNS},
                 "recorded_at": pa.array([now] * inc.num_rows, pa.timestamp("us", tz="UTC")),
             }
         ),

@@ -6,7 +6,7 @@ the user's area looks exactly like one that does not exist), PermissionDenied a 
 
 from collections.abc import Callable
 from functools import wraps
-from typing import cast
+from typing import TypeVar, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -26,6 +26,8 @@ from fangpin.registry import selectors, services
 from fangpin.web.display import history_rows, no_households_reason
 from fangpin.web.forms import HouseholdSearchForm, IncomeForm, MemberForm
 
+T = TypeVar("T")
+
 
 def _domain_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @wraps(view)
@@ -38,6 +40,17 @@ def _domain_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
             raise HttpForbidden(e.message) from None  # rendered by templates/403.html
 
     return wrapper
+
+
+def _save(form, write: Callable[..., T]) -> T | None:
+    """Run a service on a bound, valid form; a ValidationError it raises lands on the field it names."""
+    if not (form.is_bound and form.is_valid()):
+        return None
+    try:
+        return write(form.to_data())
+    except ValidationError as e:
+        form.add_error(e.field if e.field in form.fields else None, e.message)
+        return None
 
 
 @require_safe
@@ -104,14 +117,10 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
     household = selectors.household_get(actor=request.user, household_id=pk)
     services.registry_edit_check(request.user)
     form = MemberForm(request.POST if request.method == "POST" else None)
-    if form.is_bound and form.is_valid():
-        try:
-            member = services.member_add(actor=request.user, household_id=pk, data=form.to_data())
-        except ValidationError as e:
-            form.add_error(e.field if e.field in form.fields else None, e.message)
-        else:
-            messages.success(request, _("%(name)s has been added to the household.") % {"name": member.name})
-            return redirect("household-detail", pk=pk)
+    member = _save(form, lambda data: services.member_add(actor=request.user, household_id=pk, data=data))
+    if member is not None:
+        messages.success(request, _("%(name)s has been added to the household.") % {"name": member.name})
+        return redirect("household-detail", pk=pk)
     return render(request, "web/member_form.html", {"form": form, "household": household})
 
 
@@ -121,15 +130,9 @@ def income_record(request: HttpRequest, pk: int) -> HttpResponse:
     household = selectors.household_get(actor=request.user, household_id=pk)
     services.registry_edit_check(request.user)
     form = IncomeForm(request.POST if request.method == "POST" else None)
-    if form.is_bound and form.is_valid():
-        try:
-            record = services.income_record(actor=request.user, household_id=pk, data=form.to_data())
-        except ValidationError as e:
-            form.add_error(e.field if e.field in form.fields else None, e.message)
-        else:
-            messages.success(
-                request,
-                _("The income for %(month)s has been recorded.") % {"month": f"{record.period:%Y-%m}"},
-            )
-            return redirect("household-detail", pk=pk)
+    record = _save(form, lambda data: services.income_record(actor=request.user, household_id=pk, data=data))
+    if record is not None:
+        month = f"{record.period:%Y-%m}"
+        messages.success(request, _("The income for %(month)s has been recorded.") % {"month": month})
+        return redirect("household-detail", pk=pk)
     return render(request, "web/income_form.html", {"form": form, "household": household})
