@@ -98,6 +98,15 @@ def county_simulate(
         writer.abort()
         raise
     result = summary.result()
+    log.info(
+        "simulated county seed=%s households=%s people=%s generate=%.1fs parquet=%.1fs database=%.1fs",
+        params.seed,
+        result.households,
+        result.people,
+        timings.generate_s,
+        timings.parquet_s,
+        timings.database_s,
+    )
     t0 = time.perf_counter()
     path = writer.close(
         {
