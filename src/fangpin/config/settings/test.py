@@ -9,3 +9,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not the in-memory default: in-memory shared-cache SQLite ignores busy_timeout, so tests with
     # concurrent writers would see locking the real (file, WAL) database never shows.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405
+
+# Persistent connections outlive the live server's request threads and block dropping the test database.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
