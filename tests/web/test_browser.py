@@ -15,6 +15,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from fangpin.audit.models import AuditEvent
 from fangpin.registry.codes import Relation
+from fangpin.registry.models import Member
 from tests.factories import MemberFactory, make_id_number
 
 # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls from such a thread
@@ -60,11 +61,6 @@ def _page_fits(page: Page) -> None:
 def test_village_cadre_finds_a_household_reveals_an_id_and_works_in_english_on_a_phone(
     live_server, users, households
 ):
-    with chromium() as browser:
-        _journey(browser, live_server.url, households)
-
-
-def _journey(browser: Browser, base_url: str, households) -> None:
     id_number = make_id_number()
     member = MemberFactory(
         household=households["a1"],
@@ -73,6 +69,14 @@ def _journey(browser: Browser, base_url: str, households) -> None:
         relation=Relation.SPOUSE,
         id_number=id_number,
     )
+    with chromium() as browser:
+        _journey(browser, live_server.url, households, member=member, id_number=id_number)
+    # Queries stay outside Playwright's context: Django's connections are per context, and one opened inside it
+    # would outlive the test and keep PostgreSQL from dropping the test database.
+    assert AuditEvent.objects.filter(action="member.id_number.reveal", object_id=str(member.pk)).exists()
+
+
+def _journey(browser: Browser, base_url: str, households, *, member: Member, id_number: str) -> None:
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     page = context.new_page()
 
@@ -96,7 +100,6 @@ def _journey(browser: Browser, base_url: str, households) -> None:
     expect(id_cell).to_have_text(member.id_number_masked)
     id_cell.locator("xpath=..").get_by_role("button", name="显示").click()
     expect(id_cell).to_have_text(id_number)
-    assert AuditEvent.objects.filter(action="member.id_number.reveal", object_id=str(member.pk)).exists()
 
     # English.
     page.get_by_role("button", name="English").click()
