@@ -27,7 +27,9 @@ def _prepare(table: pa.Table, fields: dict[str, models.Field], vendor: str) -> p
     arrays = []
     for name in table.column_names:
         field, column = fields[name], table.column(name)
-        if isinstance(field, models.JSONField):
+        if isinstance(field, models.JSONField) and pa.types.is_string(column.type):
+            pass  # a string column for a JSON field already holds JSON text
+        elif isinstance(field, models.JSONField):
             column = pa.array(
                 [None if v is None else json.dumps(v, ensure_ascii=False) for v in column.to_pylist()],
                 pa.string(),

@@ -34,12 +34,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",
     "fangpin.core",
     "fangpin.audit",
     "fangpin.divisions",
     "fangpin.accounts",
     "fangpin.registry",
     "fangpin.monitoring",
+    "fangpin.feeds",
     "fangpin.simulation",
     "fangpin.bench",
     "fangpin.web",
@@ -122,6 +125,12 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = IS_PRODUCTION
 CSRF_COOKIE_SECURE = IS_PRODUCTION
 X_FRAME_OPTIONS = "DENY"
+
+# Background work (imports) runs in `fangpin db_worker`, from a queue kept in the database itself.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+UPLOAD_DIR = DATA_DIR / "uploads"
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Domain configuration that is not yet a database table.
 FANGPIN_PAGE_SIZE = 25
