@@ -28,3 +28,28 @@ def batch_get(*, actor, batch_id: int) -> FeedBatch:
 
 def batch_rows(*, batch: FeedBatch, status: str) -> QuerySet[FeedRow]:
     return batch.rows.filter(status=status).order_by("row_number", "column")
+
+
+def ambiguous_rows_visible_to(actor) -> QuerySet[FeedRow]:
+    """Ambiguous rows of done batches with a candidate inside the actor's jurisdiction: a township officer's
+    queue. (Candidates are member ids; the scope test goes through the members the actor may see.)"""
+    from fangpin.feeds.models import BatchStatus, RowStatus
+    from fangpin.registry.selectors import members_visible_to
+
+    visible = set(
+        members_visible_to(actor)
+        .filter(
+            pk__in=[
+                pk
+                for row in FeedRow.objects.filter(
+                    status=RowStatus.AMBIGUOUS, batch__status=BatchStatus.DONE
+                ).values_list("candidates", flat=True)
+                for pk in row
+            ]
+        )
+        .values_list("pk", flat=True)
+    )
+    rows = FeedRow.objects.filter(status=RowStatus.AMBIGUOUS, batch__status=BatchStatus.DONE).select_related(
+        "batch"
+    )
+    return rows.filter(pk__in=[r.pk for r in rows.only("pk", "candidates") if visible & set(r.candidates)])

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from fangpin.accounts.roles import Role
 from fangpin.audit.services import audit_record
 from fangpin.core.bulk import bulk_insert
-from fangpin.core.errors import PermissionDenied, ValidationError
+from fangpin.core.errors import NotFound, PermissionDenied, ValidationError
 from fangpin.feeds import store
 from fangpin.feeds.matching import MatchStatus, match_rows, member_index, village_codes_by_name
 from fangpin.feeds.models import BatchStatus, FeedBatch, FeedRow, FeedSchema, HeaderMapping, RowStatus
@@ -352,3 +352,21 @@ def header_mapping_remember(*, actor, source: str, mappings: Mapping[str, str]) 
             data=dict(mappings),
         )
     return len(mappings)
+
+
+@transaction.atomic
+def feed_row_resolve(*, actor, row_id: int, member_id: int | None) -> FeedRow:
+    """A township officer settles an ambiguous row: one of its candidates, or none of them (member_id None)."""
+    from fangpin.registry.selectors import members_visible_to
+
+    row = FeedRow.objects.select_for_update().filter(pk=row_id, status=RowStatus.AMBIGUOUS).first()
+    candidates = members_visible_to(actor).filter(pk__in=row.candidates if row else [])
+    if row is None or not candidates.exists():
+        raise NotFound(_("No such row waiting for a decision."))
+    if member_id is not None and not candidates.filter(pk=member_id).exists():
+        raise ValidationError(_("Choose one of the candidate members."), field="member")
+    row.status = RowStatus.RESOLVED
+    row.resolved_member_id = member_id
+    row.save(update_fields=["status", "resolved_member"])
+    audit_record(actor=actor, action="feed.resolve", obj=row, data={"member": member_id})
+    return row

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "fangpin.registry",
     "fangpin.monitoring",
     "fangpin.feeds",
+    "fangpin.api",
     "fangpin.simulation",
     "fangpin.bench",
     "fangpin.web",
@@ -129,6 +130,7 @@ X_FRAME_OPTIONS = "DENY"
 # Background work (imports) runs in `fangpin db_worker`, from a queue kept in the database itself.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 UPLOAD_DIR = DATA_DIR / "uploads"
+FANGPIN_API_RATE = os.environ.get("FANGPIN_API_RATE", "120/m")  # requests per token
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

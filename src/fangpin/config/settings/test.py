@@ -15,3 +15,6 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 
 # Background tasks run at once, inside the test.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+# A low API rate, so the throttling test needs few requests.
+FANGPIN_API_RATE = "20/m"
