@@ -40,27 +40,41 @@ MATCH_SCHEMA = pa.schema(
 )
 
 
-def member_index() -> pa.Table:
-    """Every resident member's keyed hash, name, birth date and village: what rows are matched against."""
-    columns: dict[str, list] = {
-        k: [] for k in ("id_hash", "member_id", "household_id", "name", "birth_date", "village_code")
-    }
-    rows = Member.objects.filter(is_resident=True).values_list(
-        "id_number_hash", "id", "household_id", "name", "birth_date", "household__village_id"
-    )
-    for row in rows.iterator(chunk_size=20_000):
-        for values, value in zip(columns.values(), row, strict=True):
-            values.append(value)
-    return pa.table(
-        {
-            "id_hash": pa.array(columns["id_hash"], pa.string()),
-            "member_id": pa.array(columns["member_id"], pa.int64()),
-            "household_id": pa.array(columns["household_id"], pa.int64()),
-            "name": pa.array(columns["name"], pa.string()),
-            "birth_date": pa.array(columns["birth_date"], pa.date32()),
-            "village_code": pa.array(columns["village_code"], pa.string()),
+class MemberIndex:
+    """The registry's members as one import matches against them, built once per import: by keyed hash (one
+    line per hash, with every member that carries it) and by person (name, birth date, village)."""
+
+    def __init__(self) -> None:
+        columns: dict[str, list] = {
+            k: [] for k in ("id_hash", "member_id", "household_id", "name", "birth_date", "village_code")
         }
-    )
+        # Members living away (migrant workers) count too: what happens to them concerns their household.
+        rows = Member.objects.values_list(
+            "id_number_hash", "id", "household_id", "name", "birth_date", "household__village_id"
+        )
+        for row in rows.iterator(chunk_size=20_000):
+            for values, value in zip(columns.values(), row, strict=True):
+                values.append(value)
+        members = pa.table(
+            {
+                "id_hash": pa.array(columns["id_hash"], pa.string()),
+                "member_id": pa.array(columns["member_id"], pa.int64()),
+                "household_id": pa.array(columns["household_id"], pa.int64()),
+                "name": pa.array(columns["name"], pa.string()),
+                "birth_date": pa.array(columns["birth_date"], pa.date32()),
+                "village_code": pa.array(columns["village_code"], pa.string()),
+            }
+        )
+        self.con = duckdb.connect()
+        self.con.register("members", members)
+        self.con.execute(
+            """
+            create table by_hash as
+            select id_hash, list(member_id order by member_id) as ids,
+                   list(household_id order by member_id) as households
+            from members group by id_hash
+            """
+        )
 
 
 def hash_id_numbers(id_numbers: pa.Array) -> pa.Array:
@@ -84,7 +98,7 @@ def village_codes_by_name() -> dict[str, str]:
 
 
 def match_rows(
-    rows: pa.Table, members: pa.Table, *, identity: Mapping[str, str], village_codes: Mapping[str, str]
+    rows: pa.Table, index: MemberIndex, *, identity: Mapping[str, str], village_codes: Mapping[str, str]
 ) -> pa.Table:
     """For each row, the member it is about: a table of MATCH_SCHEMA, one line per input row, in input order.
 
@@ -111,25 +125,21 @@ def match_rows(
             "village_code": village,
         }
     )
-    con = duckdb.connect()
+    con = index.con
     con.register("keys", keys)
-    con.register("members", members)
     result = con.execute(
         f"""
         with exact as (
-            select k._row, list(m.member_id order by m.member_id) as ids,
-                   list(m.household_id order by m.member_id) as households
-            from keys k join members m on k.id_hash = m.id_hash
-            group by k._row
+            select k._row, h.ids, h.households from keys k join by_hash h on k.id_hash = h.id_hash
         ),
         fuzzy as (
             select k._row, list(m.member_id order by m.member_id) as ids,
                    list(m.household_id order by m.member_id) as households,
                    bool_and(k.village_code is not null and k.village_code = m.village_code) as same_village
-            from keys k join members m
+            from (select * from keys where _row not in (select _row from exact) and name is not null) k
+            join members m
               on k.name = m.name and k.birth_date = m.birth_date
              and (k.village_code is null or k.village_code = m.village_code)
-            where k._row not in (select _row from exact)
             group by k._row
         )
         select k._row, k.id_hash, k.village_code,
@@ -149,4 +159,5 @@ def match_rows(
         order by k._row
         """
     ).to_arrow_table()
+    con.unregister("keys")
     return result.cast(MATCH_SCHEMA)

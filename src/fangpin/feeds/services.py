@@ -24,7 +24,7 @@ from fangpin.audit.services import audit_record
 from fangpin.core.bulk import bulk_insert
 from fangpin.core.errors import NotFound, PermissionDenied, ValidationError
 from fangpin.feeds import store
-from fangpin.feeds.matching import MatchStatus, match_rows, member_index, village_codes_by_name
+from fangpin.feeds.matching import MatchStatus, MemberIndex, match_rows, village_codes_by_name
 from fangpin.feeds.models import BatchStatus, FeedBatch, FeedRow, FeedSchema, HeaderMapping, RowStatus
 from fangpin.feeds.readers import FileUnreadable, open_table
 from fangpin.feeds.schema import FeedSchemaDef, default_schemas, load_schema
@@ -232,7 +232,7 @@ def _import_rows(
     today: dt.date,
     progress,
 ) -> dict:
-    members = member_index()
+    members = MemberIndex()
     villages = village_codes_by_name()
     identity = schema.match.columns()
     counts = {

@@ -31,16 +31,23 @@ class BatchWriter:
     def write(self, table: pa.Table) -> None:
         if table.num_rows == 0:
             return
+        # Sort once by period, then write each period's run as a slice (no filter pass per period).
         periods = pc.strftime(table[self.period_column].cast(pa.timestamp("s")), format="%Y%m")
-        for period in pc.unique(periods).to_pylist():
-            part = table.filter(pc.equal(periods, period))
-            if period not in self._writers:
-                folder = feeds_root() / f"source={self.source}" / f"period={period}"
-                folder.mkdir(parents=True, exist_ok=True)
-                path = folder / f"batch-{self.batch_id}.parquet"
-                self.paths.append(path)
-                self._writers[period] = pq.ParquetWriter(path, part.schema, compression="zstd")
-            self._writers[period].write_table(part)
+        order = pc.sort_indices(periods)
+        table, periods = table.take(order), periods.take(order)
+        start = 0
+        for period, length in _runs(periods):
+            self._writer_for(period, table.schema).write_table(table.slice(start, length))
+            start += length
+
+    def _writer_for(self, period: str, schema: pa.Schema) -> pq.ParquetWriter:
+        if period not in self._writers:
+            folder = feeds_root() / f"source={self.source}" / f"period={period}"
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"batch-{self.batch_id}.parquet"
+            self.paths.append(path)
+            self._writers[period] = pq.ParquetWriter(path, schema, compression="zstd")
+        return self._writers[period]
 
     def close(self) -> None:
         for writer in self._writers.values():
@@ -63,3 +70,9 @@ def remove_batch_files(*, source: str, batch_id: int) -> None:
 
 def clear_store() -> None:
     shutil.rmtree(feeds_root(), ignore_errors=True)
+
+
+def _runs(sorted_values: pa.Array) -> list[tuple[str, int]]:
+    """(value, length) of each run of equal values in a sorted array."""
+    counts = pc.value_counts(sorted_values)
+    return sorted(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True))
