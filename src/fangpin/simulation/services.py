@@ -24,6 +24,7 @@ from fangpin.divisions.services import DivisionRow, divisions_prune, divisions_u
 from fangpin.monitoring.selectors import monitoring_line_for
 from fangpin.registry.models import Category, Household, IncomeRecord, Member
 from fangpin.registry.services import id_number_fields
+from fangpin.simulation.feed_files import FeedFileWriter
 from fangpin.simulation.generate import (
     INCOME_COLUMNS,
     CountyChunk,
@@ -50,6 +51,7 @@ class SimulationResult:
     summary: CountySummary
     snapshot_path: Path
     timings: Timings = field(default_factory=Timings)
+    feed_files: list[Path] = field(default_factory=list)
 
 
 def snapshot_id_for(params: SimulationParams) -> str:
@@ -68,12 +70,17 @@ def county_simulate(
     to_database: bool = True,
     parquet_root: Path | None = None,
     progress: Callable[[int], None] | None = None,
+    feed_dir: Path | None = None,
 ) -> SimulationResult:
-    """Replace the registry with a simulated county and write its Parquet snapshot; returns the summary."""
+    """Replace the registry with a simulated county and write its Parquet snapshot; returns the summary.
+
+    With `feed_dir`, also write there the department files the county's shocks would produce (feed_files.py).
+    """
     root = parquet_root or settings.PARQUET_DIR / "snapshots"
     timings = Timings()
     writer = SnapshotWriter(root, snapshot_id_for(params))
     summary = SummaryAccumulator(params.line_yuan)
+    feeds = FeedFileWriter(params=params, out_dir=feed_dir) if feed_dir is not None else None
     try:
         if to_database:
             with transaction.atomic():
@@ -84,6 +91,7 @@ def county_simulate(
                     summary=summary,
                     timings=timings,
                     progress=progress,
+                    feeds=feeds,
                 )
         else:
             _write_chunks(
@@ -93,9 +101,12 @@ def county_simulate(
                 timings=timings,
                 progress=progress,
                 to_database=False,
+                feeds=feeds,
             )
     except BaseException:
         writer.abort()
+        if feeds is not None:
+            feeds.abort()
         raise
     result = summary.result()
     log.info(
@@ -117,10 +128,13 @@ def county_simulate(
         }
     )
     timings.parquet_s += time.perf_counter() - t0
-    return SimulationResult(params=params, summary=result, snapshot_path=path, timings=timings)
+    feed_files = feeds.close() if feeds is not None else []
+    return SimulationResult(
+        params=params, summary=result, snapshot_path=path, timings=timings, feed_files=feed_files
+    )
 
 
-def _replace_county(*, actor, params, writer, summary, timings, progress) -> None:
+def _replace_county(*, actor, params, writer, summary, timings, progress, feeds) -> None:
     t0 = time.perf_counter()
     # The simulator owns the registry it builds: the old county's rows go first, children before parents.
     delete_all(
@@ -143,7 +157,13 @@ def _replace_county(*, actor, params, writer, summary, timings, progress) -> Non
     writer.write("divisions", divisions)
     timings.database_s += time.perf_counter() - t0
     _write_chunks(
-        params=params, writer=writer, summary=summary, timings=timings, progress=progress, to_database=True
+        params=params,
+        writer=writer,
+        summary=summary,
+        timings=timings,
+        progress=progress,
+        to_database=True,
+        feeds=feeds,
     )
     t0 = time.perf_counter()
     reset_sequences([Household, Member])
@@ -163,7 +183,7 @@ def _replace_county(*, actor, params, writer, summary, timings, progress) -> Non
     timings.database_s += time.perf_counter() - t0
 
 
-def _write_chunks(*, params, writer, summary, timings, progress, to_database: bool) -> None:
+def _write_chunks(*, params, writer, summary, timings, progress, to_database: bool, feeds) -> None:
     categories = dict(Category.objects.values_list("code", "id")) if to_database else {}
     now = timezone.now()
     chunks = generate_chunks(params)
@@ -180,6 +200,8 @@ def _write_chunks(*, params, writer, summary, timings, progress, to_database: bo
             writer.write(name, getattr(chunk, name))
         summary.add(chunk)
         timings.parquet_s += time.perf_counter() - t0
+        if feeds is not None:
+            feeds.add(chunk)
         if to_database:
             t0 = time.perf_counter()
             _insert_chunk(chunk, categories=categories, now=now)

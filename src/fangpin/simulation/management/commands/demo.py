@@ -4,6 +4,7 @@ import dataclasses
 import os
 import sys
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from fangpin.accounts.services import demo_users_create
@@ -33,9 +34,11 @@ class Command(BaseCommand):
         if fresh or not Household.objects.exists():
             self.stdout.write(f"Simulating a county of {households:,} households…")
             params = dataclasses.replace(params, line_yuan=line_for(params))
-            result = county_simulate(actor="demo", params=params)
+            feed_dir = settings.DATA_DIR / "feeds-sample"
+            result = county_simulate(actor="demo", params=params, feed_dir=feed_dir)
             for line in result.summary.lines():
                 self.stdout.write("  " + line)
+            self.stdout.write(f"  Sample department files ({len(result.feed_files)}): {feed_dir}")
         logins = demo_users_create(actor="demo", county_code=params.county_code)
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"fangpin demo: http://{bind}/   (admin: http://{bind}/admin/)"))

@@ -30,6 +30,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--summary-json", type=Path, help="also write the summary and timings as JSON here"
         )
+        parser.add_argument(
+            "--feeds", type=Path, metavar="DIR", help="also write the department files (one per feed) here"
+        )
 
     def handle(
         self,
@@ -40,6 +43,7 @@ class Command(BaseCommand):
         end_month: str,
         no_db: bool,
         summary_json: Path | None,
+        feeds: Path | None,
         **options,
     ):
         try:
@@ -54,11 +58,17 @@ class Command(BaseCommand):
         with Progress(transient=True, disable=options["verbosity"] == 0) as bar:
             task = bar.add_task("Simulating households", total=households)
             result = county_simulate(
-                actor="cli", params=params, to_database=not no_db, progress=lambda n: bar.advance(task, n)
+                actor="cli",
+                params=params,
+                to_database=not no_db,
+                progress=lambda n: bar.advance(task, n),
+                feed_dir=feeds,
             )
         for line in result.summary.lines():
             self.stdout.write(line)
         self.stdout.write(f"Parquet snapshot: {result.snapshot_path}")
+        for path in result.feed_files:
+            self.stdout.write(f"Department file: {path}")
         if summary_json:
             summary_json.write_text(
                 json.dumps(
