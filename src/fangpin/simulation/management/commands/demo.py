@@ -2,6 +2,7 @@
 
 import dataclasses
 import os
+import subprocess
 import sys
 
 from django.conf import settings
@@ -48,6 +49,8 @@ class Command(BaseCommand):
         sys.stdout.flush()
         if no_serve:
             return
+        # The background worker (imports) runs beside the web server and stops with it (same process group).
+        subprocess.Popen([sys.executable, "-m", "fangpin.cli.main", "db_worker", "--no-reload"])
         os.execv(
             sys.executable,
             [
