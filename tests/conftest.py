@@ -4,10 +4,15 @@ from dataclasses import dataclass
 
 import pytest
 from django.utils import translation
+from hypothesis import settings
 
 from fangpin.accounts.roles import Role
 from fangpin.divisions.models import Division
 from tests.factories import DivisionFactory, HouseholdFactory, MemberFactory, UserFactory
+
+# No per-example deadline: the machines are shared and noisy, and speed is checked by benchmarks, not tests.
+settings.register_profile("fangpin", deadline=None)
+settings.load_profile("fangpin")
 
 COUNTY = "450123000000"
 TOWNSHIP_A = "450123100000"

@@ -29,6 +29,8 @@ ROLE_LEVEL = {
 _SEES_HOUSEHOLDS = {Role.VILLAGE, Role.TOWNSHIP, Role.COUNTY}
 _REVEALS_ID_NUMBERS = {Role.VILLAGE, Role.TOWNSHIP, Role.COUNTY}
 _EDITS_REGISTRY = {Role.VILLAGE, Role.TOWNSHIP, Role.COUNTY}
+_IMPORTS_FEEDS = {Role.DEPARTMENT, Role.COUNTY}
+_RESOLVES_MATCHES = {Role.TOWNSHIP, Role.COUNTY}
 
 
 def can_see_households(role: Role) -> bool:
@@ -42,3 +44,13 @@ def can_reveal_id_numbers(role: Role) -> bool:
 
 def can_edit_registry(role: Role) -> bool:
     return role in _EDITS_REGISTRY
+
+
+def can_import_feeds(role: Role) -> bool:
+    """Department data officers send their department's files; the county bureau may import any."""
+    return role in _IMPORTS_FEEDS
+
+
+def can_resolve_matches(role: Role) -> bool:
+    """Township officers (and the county) decide which member an ambiguous feed row is about."""
+    return role in _RESOLVES_MATCHES

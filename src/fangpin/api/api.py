@@ -104,7 +104,7 @@ def _forbidden(request, exc: PermissionDenied):
 def batch_push(request, source: str, file: File[UploadedFile]):
     """Upload a file (CSV in UTF-8 or GBK, XLSX, XLS or Parquet) for SOURCE's schema. 202: queued for import;
     200 with is_duplicate: this content was imported before, nothing to do; 422: unreadable or unmapped."""
-    path = store_upload(file)
+    path = store_upload(file).path
     try:
         prepared = feed_batch_prepare(actor=request.user, source=source, path=path, file_name=file.name)
     except HeadersNotMapped as e:

@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 
 from fangpin.accounts.roles import Role
 from fangpin.core.errors import NotFound
-from fangpin.feeds.models import FeedBatch, FeedRow
+from fangpin.feeds.models import BatchStatus, FeedBatch, FeedRow, RowStatus
 
 
 def batches_visible_to(actor) -> QuerySet[FeedBatch]:
@@ -32,24 +32,15 @@ def batch_rows(*, batch: FeedBatch, status: str) -> QuerySet[FeedRow]:
 
 def ambiguous_rows_visible_to(actor) -> QuerySet[FeedRow]:
     """Ambiguous rows of done batches with a candidate inside the actor's jurisdiction: a township officer's
-    queue. (Candidates are member ids; the scope test goes through the members the actor may see.)"""
-    from fangpin.feeds.models import BatchStatus, RowStatus
+    queue. (Candidates are member ids, so the scope test goes through the members the actor may see.)"""
     from fangpin.registry.selectors import members_visible_to
 
-    visible = set(
-        members_visible_to(actor)
-        .filter(
-            pk__in=[
-                pk
-                for row in FeedRow.objects.filter(
-                    status=RowStatus.AMBIGUOUS, batch__status=BatchStatus.DONE
-                ).values_list("candidates", flat=True)
-                for pk in row
-            ]
+    pending = list(
+        FeedRow.objects.filter(status=RowStatus.AMBIGUOUS, batch__status=BatchStatus.DONE).values_list(
+            "pk", "candidates"
         )
-        .values_list("pk", flat=True)
     )
-    rows = FeedRow.objects.filter(status=RowStatus.AMBIGUOUS, batch__status=BatchStatus.DONE).select_related(
-        "batch"
-    )
-    return rows.filter(pk__in=[r.pk for r in rows.only("pk", "candidates") if visible & set(r.candidates)])
+    candidates = {pk for _row, members in pending for pk in members}
+    visible = set(members_visible_to(actor).filter(pk__in=candidates).values_list("pk", flat=True))
+    mine = [row for row, members in pending if visible.intersection(members)]
+    return FeedRow.objects.filter(pk__in=mine).select_related("batch").order_by("batch_id", "row_number")

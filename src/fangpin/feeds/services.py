@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangpin.accounts.roles import Role
+from fangpin.accounts.roles import Role, can_import_feeds, can_resolve_matches
 from fangpin.audit.services import audit_record
 from fangpin.core.bulk import bulk_insert
 from fangpin.core.errors import NotFound, PermissionDenied, ValidationError
@@ -103,7 +103,7 @@ def _department_of(actor, department: str | None) -> str:
     role = Role(actor.role) if hasattr(actor, "role") else None
     if role == Role.DEPARTMENT:
         return actor.department
-    if role == Role.COUNTY or (role is None and department is not None):
+    if (role is not None and can_import_feeds(role)) or (role is None and department is not None):
         return department or ""
     raise PermissionDenied(_("Only department data officers and the county bureau import department data."))
 
@@ -305,7 +305,10 @@ def _keep_rows(batch: FeedBatch, *, invalid: pa.Table, valid: pa.Table, matches:
         rows = valid.filter(ambiguous)
         cands = matches.filter(ambiguous)
         raw = [
-            json.dumps({k: str(v) for k, v in r.items() if not k.startswith("_")}, ensure_ascii=False)
+            json.dumps(
+                {k: "" if v is None else str(v) for k, v in r.items() if not k.startswith("_")},
+                ensure_ascii=False,
+            )
             for r in rows.to_pylist()
         ]
         bulk_insert(
@@ -333,7 +336,7 @@ def header_mapping_remember(*, actor, source: str, mappings: Mapping[str, str]) 
     """Remember the officer's mapping of unknown headers to schema columns for their department."""
     department = _department_of(actor, None)
     schema_row, schema = feed_schema_active(source=source)
-    known = {c.name for c in schema.columns}
+    known = {c.name for c in schema.columns} | {""}  # "" : ignore this header
     for header, column in mappings.items():
         if column not in known:
             raise ValidationError(
@@ -359,6 +362,8 @@ def feed_row_resolve(*, actor, row_id: int, member_id: int | None) -> FeedRow:
     """A township officer settles an ambiguous row: one of its candidates, or none of them (member_id None)."""
     from fangpin.registry.selectors import members_visible_to
 
+    if not can_resolve_matches(Role(actor.role)):
+        raise PermissionDenied(_("Township officers and the county bureau decide ambiguous matches."))
     row = FeedRow.objects.select_for_update().filter(pk=row_id, status=RowStatus.AMBIGUOUS).first()
     candidates = members_visible_to(actor).filter(pk__in=row.candidates if row else [])
     if row is None or not candidates.exists():
@@ -370,3 +375,15 @@ def feed_row_resolve(*, actor, row_id: int, member_id: int | None) -> FeedRow:
     row.save(update_fields=["status", "resolved_member"])
     audit_record(actor=actor, action="feed.resolve", obj=row, data={"member": member_id})
     return row
+
+
+def feed_invalid_rows_export(*, actor, batch_id: int) -> tuple[FeedBatch, bytes]:
+    """The invalid rows of a batch as an Excel file to fix and upload again. It carries full ID numbers as
+    sent, so it is a read of personal data, and audited."""
+    from fangpin.feeds.exports import invalid_rows_workbook
+    from fangpin.feeds.selectors import batch_get
+
+    batch = batch_get(actor=actor, batch_id=batch_id)
+    workbook = invalid_rows_workbook(batch)
+    audit_record(actor=actor, action="feed.invalid_rows.export", obj=batch, data={"rows": batch.rows_invalid})
+    return batch, workbook

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from fangpin.web import views
+from fangpin.web import feeds_views, views
 from fangpin.web.forms import LoginForm
 
 urlpatterns = [
@@ -21,4 +21,9 @@ urlpatterns = [
     path("households/<int:pk>/members/new/", views.member_add, name="member-add"),
     path("households/<int:pk>/incomes/new/", views.income_record, name="income-record"),
     path("members/<int:pk>/id-number/", views.member_id_reveal, name="member-id-reveal"),
+    path("feeds/upload/", feeds_views.feeds_upload, name="feeds-upload"),
+    path("feeds/upload/map/", feeds_views.feeds_mapping, name="feeds-mapping"),
+    path("feeds/batches/<int:pk>/", feeds_views.feeds_batch, name="feeds-batch"),
+    path("feeds/batches/<int:pk>/invalid.xlsx", feeds_views.feeds_batch_invalid, name="feeds-batch-invalid"),
+    path("feeds/queue/", feeds_views.feeds_queue, name="feeds-queue"),
 ]

@@ -25,3 +25,29 @@ document.addEventListener("submit", async (event) => {
     form.submit(); // let the server answer with a page (the number, or why not)
   }
 });
+
+// A batch being imported: its status panel asks the server every 2 s how far the import has got, and the page
+// reloads once it has ended, to show the counts and the invalid rows. Without scripts, a "refresh" link.
+(function followImport() {
+  const panel = document.querySelector("[data-poll]");
+  if (!panel) return;
+  window.setTimeout(async () => {
+    try {
+      const response = await fetch(panel.dataset.poll, {
+        headers: { "X-Fragment": "1" },
+        credentials: "same-origin",
+      });
+      if (!response.ok) throw new Error(String(response.status));
+      const html = await response.text();
+      const fresh = new DOMParser().parseFromString(html, "text/html").body.firstElementChild;
+      if (!fresh || !fresh.hasAttribute("data-poll")) {
+        window.location.reload();
+        return;
+      }
+      panel.replaceWith(fresh);
+    } catch (error) {
+      // a network hiccup: try again on the next round
+    }
+    followImport();
+  }, 2000);
+})();
