@@ -29,7 +29,12 @@ def batch(db) -> FeedBatch:
 def _row(batch, number: int, column: str, message: str, **cells) -> FeedRow:
     raw = dict.fromkeys(HEADERS, "") | {"患者姓名": "张伟", "入院日期": "2025-10-03"} | cells
     return FeedRow.objects.create(
-        batch=batch, row_number=number, status=RowStatus.INVALID, column=column, message=message, raw=raw
+        batch=batch,
+        row_number=number,
+        status=RowStatus.INVALID,
+        column=column,
+        message=message,
+        raw=[[h, v] for h, v in raw.items()],
     )
 
 

@@ -138,7 +138,7 @@ def test_each_problem_is_one_invalid_row_with_column_header_value_code_and_messa
     assert "Excel turned the ID number" in rows[0]["message"]
     assert rows[1]["message"] == "“五保” is not one of the allowed values: 低保, 特困."
     assert rows[3]["message"] == "“0” is below the smallest allowed value, 1."
-    assert json.loads(rows[0]["raw"]) == dict(zip(HEADERS, bad, strict=True))
+    assert json.loads(rows[0]["raw"]) == [list(pair) for pair in zip(HEADERS, bad, strict=True)]
 
 
 def test_only_the_first_problem_of_a_cell_is_reported():

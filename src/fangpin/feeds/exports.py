@@ -58,7 +58,7 @@ def batch_problems(batch: FeedBatch, rows: Sequence[FeedRow]) -> list[Problem]:
                     names[n].label() if n in names else n for n in columns
                 ),
                 header=header,
-                value=_text(row.raw.get(header)) if header else "",
+                value=_text(row.sent.get(header)) if header else "",
                 message=row.message,
             )
         )
@@ -80,7 +80,7 @@ def invalid_rows_workbook(batch: FeedBatch) -> bytes:
     first_number, first_rows = first[0], list(first[1])
     # Every row of a file carries every header of the file (see validate.py), so the first row has them all.
     # The problems column of an earlier export is replaced, never repeated (a repeated header is refused).
-    headers = [h for h in first_rows[0].raw if h != PROBLEMS_HEADER]
+    headers = [h for h in first_rows[0].sent_headers if h != PROBLEMS_HEADER]
     schema = load_schema(batch.schema.definition)
     by_column = _headers_by_column(batch, schema, headers)
     for index, header in enumerate(headers, start=1):
@@ -90,7 +90,7 @@ def invalid_rows_workbook(batch: FeedBatch) -> bytes:
         [*(_cell(sheet, h, header=True) for h in headers), _cell(sheet, PROBLEMS_HEADER, header=True)]
     )
     for number, problems in [(first_number, first_rows), *((n, list(g)) for n, g in grouped)]:
-        raw = problems[0].raw
+        raw = problems[0].sent
         notes = [_row_note(number), *(_problem_text(p, schema, by_column) for p in problems)]
         sheet.append(
             [
@@ -135,7 +135,7 @@ def _headers_by_column(batch: FeedBatch, schema: FeedSchemaDef, headers: Sequenc
 def _raw_headers(rows: Iterable[FeedRow]) -> list[str]:
     seen: dict[str, None] = {}
     for row in rows:
-        seen.update(dict.fromkeys(row.raw))
+        seen.update(dict.fromkeys(row.sent_headers))
     return list(seen)
 
 

@@ -118,7 +118,8 @@ class FeedRow(models.Model):
     column = models.CharField(_("column"), max_length=64, blank=True)
     code = models.CharField(_("problem"), max_length=40, blank=True)
     message = models.TextField(_("message"), blank=True)
-    raw = models.JSONField(_("row as sent"), default=dict)
+    # [header, value] pairs in the file's order (a JSON object would lose the order in PostgreSQL's jsonb).
+    raw = models.JSONField(_("row as sent"), default=list)
     candidates = models.JSONField(_("candidate members"), default=list, blank=True)
     resolved_member = models.ForeignKey(
         "registry.Member", verbose_name=_("matched member"), null=True, blank=True, on_delete=models.SET_NULL
@@ -132,3 +133,12 @@ class FeedRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id}:{self.row_number} {self.status}"
+
+    @property
+    def sent(self) -> dict[str, str]:
+        """The row as sent, header → cell."""
+        return dict(self.raw)
+
+    @property
+    def sent_headers(self) -> list[str]:
+        return [header for header, _value in self.raw]

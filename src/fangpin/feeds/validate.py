@@ -167,7 +167,8 @@ class _Problems:
         positions = positions[order]
         unique, first = np.unique(positions, return_index=True)
         raw_rows = batch.select(list(headers)).take(pa.array(unique)).to_pylist()
-        raw_json = pa.array([json.dumps(r, ensure_ascii=False) for r in raw_rows], pa.string())
+        # [header, value] pairs, not an object: PostgreSQL's jsonb would reorder an object's keys.
+        raw_json = pa.array([json.dumps(list(r.items()), ensure_ascii=False) for r in raw_rows], pa.string())
         inverse = np.repeat(np.arange(len(unique)), np.diff(np.append(first, len(positions))))
         take = pa.array(order)
         return pa.table(

@@ -313,7 +313,7 @@ def _date(text: str) -> dt.date | None:
 
 
 def _raw(row: FeedRow, column: str | None) -> str:
-    value = str(row.raw.get(column, "")) if column else ""
+    value = str(row.sent.get(column, "")) if column else ""
     return "" if value == "None" else value  # the service writes a missing value as str(None)
 
 
