@@ -8,6 +8,7 @@ from enum import StrEnum
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
+from django.db import connection
 
 from fangpin.core.crypto import keyed_hash
 from fangpin.divisions.codes import Level
@@ -49,22 +50,35 @@ class MemberIndex:
             k: [] for k in ("id_hash", "member_id", "household_id", "name", "birth_date", "village_code")
         }
         # Members living away (migrant workers) count too: what happens to them concerns their household.
-        rows = Member.objects.values_list(
+        # The ORM's query, read through the cursor: per-row model conversion would cost seconds per million.
+        query = Member.objects.values_list(
             "id_number_hash", "id", "household_id", "name", "birth_date", "household__village_id"
+        ).query
+        sql, params = query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            while rows := cursor.fetchmany(50_000):
+                for values, value in zip(columns.values(), zip(*rows, strict=True), strict=True):
+                    values.extend(value)
+        births = columns["birth_date"]
+        # SQLite returns dates as ISO text, PostgreSQL as dates; Arrow casts the text.
+        birth_array = (
+            pa.array(births, pa.string()).cast(pa.date32())
+            if births and isinstance(births[0], str)
+            else (pa.array(births, pa.date32()))
         )
-        for row in rows.iterator(chunk_size=20_000):
-            for values, value in zip(columns.values(), row, strict=True):
-                values.append(value)
         members = pa.table(
             {
                 "id_hash": pa.array(columns["id_hash"], pa.string()),
                 "member_id": pa.array(columns["member_id"], pa.int64()),
                 "household_id": pa.array(columns["household_id"], pa.int64()),
                 "name": pa.array(columns["name"], pa.string()),
-                "birth_date": pa.array(columns["birth_date"], pa.date32()),
+                "birth_date": birth_array,
                 "village_code": pa.array(columns["village_code"], pa.string()),
             }
         )
+        # Keyed hashes already computed in this import: a person appears in many rows and many batches.
+        self.hashes: dict[str, str] = {}
         self.con = duckdb.connect()
         self.con.register("members", members)
         self.con.execute(
@@ -77,10 +91,11 @@ class MemberIndex:
         )
 
 
-def hash_id_numbers(id_numbers: pa.Array) -> pa.Array:
+def hash_id_numbers(id_numbers: pa.Array, cache: dict[str, str] | None = None) -> pa.Array:
     """Keyed hashes of normalised ID numbers (nulls stay null); each distinct number is hashed once."""
+    cache = {} if cache is None else cache
     distinct = pc.unique(id_numbers.drop_null()).to_pylist()
-    hashes = pa.array([keyed_hash(x) for x in distinct], pa.string())
+    hashes = pa.array([cache.get(x) or cache.setdefault(x, keyed_hash(x)) for x in distinct], pa.string())
     return pc.take(hashes, pc.index_in(id_numbers, value_set=pa.array(distinct, pa.string())))
 
 
@@ -119,7 +134,7 @@ def match_rows(
     keys = pa.table(
         {
             "_row": rows["_row"],
-            "id_hash": hash_id_numbers(ids),
+            "id_hash": hash_id_numbers(ids, index.hashes),
             "name": role("name", pa.string()),
             "birth_date": birth,
             "village_code": village,
