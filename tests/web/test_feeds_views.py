@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -104,8 +105,10 @@ def test_a_department_officer_uploads_a_gbk_file_and_the_batch_page_shows_the_co
 
 
 def test_the_upload_page_names_the_sources_in_the_current_language(client, officer):
-    page = client.get(reverse("feeds-upload"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("feeds-upload")).content.decode()
     assert '<option value="health">Hospital stays and medical costs</option>' in page
+    del client.cookies[settings.LANGUAGE_COOKIE_NAME]
     page = client.get(reverse("feeds-upload")).content.decode()
     assert '<option value="health">住院及医疗费用结算</option>' in page
 

@@ -403,7 +403,13 @@ def test_the_language_switch_gives_english(client, users, households):
     assert '<html lang="en">' in page
     assert "Household number" in page and "户编号" not in page
     html = client.get(reverse("household-detail", args=[households["a1"].pk])).content.decode()
-    assert "May 17, 1980" in html
+    assert "1980-05-17" in html  # Chinese date conventions in the English interface too
+
+
+def test_an_english_browser_still_gets_chinese_until_the_user_switches(client, users):
+    _login(client, users, Role.VILLAGE)
+    page = client.get(reverse("household-list"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="zh-hans">' in page and "农户列表" in page
 
 
 def test_login_page_renders_and_logs_in(client, users):
