@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 from fangpin.accounts.roles import Role
 from fangpin.core.errors import NotFound
 from fangpin.feeds.models import BatchStatus, FeedBatch, FeedRow, RowStatus
+from fangpin.registry.selectors import members_visible_to
 
 
 def batches_visible_to(actor) -> QuerySet[FeedBatch]:
@@ -33,8 +34,6 @@ def batch_rows(*, batch: FeedBatch, status: str) -> QuerySet[FeedRow]:
 def ambiguous_rows_visible_to(actor) -> QuerySet[FeedRow]:
     """Ambiguous rows of done batches with a candidate inside the actor's jurisdiction: a township officer's
     queue. (Candidates are member ids, so the scope test goes through the members the actor may see.)"""
-    from fangpin.registry.selectors import members_visible_to
-
     pending = list(
         FeedRow.objects.filter(status=RowStatus.AMBIGUOUS, batch__status=BatchStatus.DONE).values_list(
             "pk", "candidates"

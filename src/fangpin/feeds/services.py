@@ -24,12 +24,15 @@ from fangpin.audit.services import audit_record
 from fangpin.core.bulk import bulk_insert
 from fangpin.core.errors import NotFound, PermissionDenied, ValidationError
 from fangpin.feeds import store
+from fangpin.feeds.exports import invalid_rows_workbook
 from fangpin.feeds.matching import MatchStatus, MemberIndex, match_rows, village_codes_by_name
 from fangpin.feeds.models import BatchStatus, FeedBatch, FeedRow, FeedSchema, HeaderMapping, RowStatus
 from fangpin.feeds.readers import FileUnreadable, open_table
 from fangpin.feeds.schema import FeedSchemaDef, default_schemas, load_schema
+from fangpin.feeds.selectors import batch_get
 from fangpin.feeds.validate import HeaderMapping as HeaderMap
 from fangpin.feeds.validate import map_headers, validate_batch
+from fangpin.registry.selectors import members_visible_to
 
 log = logging.getLogger(__name__)
 
@@ -360,8 +363,6 @@ def header_mapping_remember(*, actor, source: str, mappings: Mapping[str, str]) 
 @transaction.atomic
 def feed_row_resolve(*, actor, row_id: int, member_id: int | None) -> FeedRow:
     """A township officer settles an ambiguous row: one of its candidates, or none of them (member_id None)."""
-    from fangpin.registry.selectors import members_visible_to
-
     if not can_resolve_matches(Role(actor.role)):
         raise PermissionDenied(_("Township officers and the county bureau decide ambiguous matches."))
     row = FeedRow.objects.select_for_update().filter(pk=row_id, status=RowStatus.AMBIGUOUS).first()
@@ -380,9 +381,6 @@ def feed_row_resolve(*, actor, row_id: int, member_id: int | None) -> FeedRow:
 def feed_invalid_rows_export(*, actor, batch_id: int) -> tuple[FeedBatch, bytes]:
     """The invalid rows of a batch as an Excel file to fix and upload again. It carries full ID numbers as
     sent, so it is a read of personal data, and audited."""
-    from fangpin.feeds.exports import invalid_rows_workbook
-    from fangpin.feeds.selectors import batch_get
-
     batch = batch_get(actor=actor, batch_id=batch_id)
     workbook = invalid_rows_workbook(batch)
     audit_record(actor=actor, action="feed.invalid_rows.export", obj=batch, data={"rows": batch.rows_invalid})
