@@ -22,6 +22,8 @@ Decisions a real export may overturn, each one a line to change here:
   month), so summing them gives the figure back exactly and monthly screening sees a plausible panel.
 - 识别监测时间 and 消除监测时间 are months (YYYYMM): an import stores the first day of the month.
 - Sex and birth date are not columns: they come from 证件号码, as when a member is added by hand.
+- A household without members has no row on the member sheet, so its monitoring and income fields are not
+  written (the national system has no such households).
 
 Left out, because the registry has no field for them yet: assistance measures (帮扶措施, no model yet); the
 income and 三保障 fields frozen at identification and after elimination (the registry keeps a monthly panel,
@@ -30,9 +32,11 @@ not snapshots — the cases app will hold those); 大病保险, 养老保险, �
 file that are not listed here are ignored on import and named in the import summary.
 """
 
+import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 
 from django.db.models import TextChoices
 
@@ -75,7 +79,7 @@ class Column:
     field: str
     level: Level
     kind: Kind = Kind.TEXT
-    codes: Mapping[str, str] = field(default_factory=dict)  # stored value → label in the file
+    codes: Mapping[str, str] = dataclasses.field(default_factory=dict)  # stored value → label in the file
     is_required: bool = False  # a blank cell is a row error
     max_length: int | None = None
     bounds: tuple[int, int] | None = None  # for INTEGER
@@ -88,10 +92,14 @@ class Column:
 
     def value_of(self, label: str) -> str | None:
         """The stored value for a label in the file (a stored value itself is accepted too), or None."""
-        for value, known in self.codes.items():
-            if label in (known, value):
-                return value
-        return None
+        return self._values.get(label)
+
+    @cached_property
+    def _values(self) -> dict[str, str]:
+        return {
+            **{value: value for value in self.codes},
+            **{label: value for value, label in self.codes.items()},
+        }
 
 
 @dataclass(frozen=True)
@@ -101,8 +109,8 @@ class SheetLayout:
     notes: str
     columns: tuple[Column, ...]
 
-    def column(self, field_name: str) -> Column:
-        return next(c for c in self.columns if c.field == field_name)
+    def column(self, field_name: str) -> Column | None:
+        return next((c for c in self.columns if c.field == field_name), None)
 
 
 def _same(choices: type[TextChoices]) -> dict[str, str]:
