@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from django.core.management.color import no_style
-from django.db import connection, models
+from django.db import connection, models, transaction
 
 SQLITE_BATCH = 5_000
 
@@ -60,7 +60,9 @@ def bulk_insert(model: type[models.Model], table: pa.Table) -> int:
     quote = connection.ops.quote_name
     db_table = quote(model._meta.db_table)
     columns = ", ".join(quote(c) for c in table.column_names)
-    with connection.cursor() as cursor:
+    # One transaction for the whole load (a no-op savepoint when the caller already holds one): in autocommit,
+    # SQLite would commit every batch of rows separately.
+    with transaction.atomic(), connection.cursor() as cursor:
         if vendor == "postgresql":
             # Text columns that may not be NULL keep their empty strings (COPY reads an unquoted empty as NULL).
             not_null = [quote(c) for c in table.column_names if not fields[c].null]
