@@ -4,10 +4,8 @@ is its own process, so peak RSS is that run's own."""
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from fangpin.bench.process import run_measured
 from fangpin.simulation.generate import SimulationParams, generate_chunks
 
 FLOOR = """
@@ -81,17 +80,6 @@ def write_claims_csv(path: Path, *, rows: int, params: SimulationParams, seed: i
         f.write(utf8.getvalue().to_pybytes().decode().encode("gb18030"))
 
 
-def _run(cmd: list[str], env: dict[str, str]) -> tuple[str, float, float]:
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    out = proc.stdout.read().decode() if proc.stdout else ""
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{cmd[2:4]} failed:\n{proc.stderr.read().decode() if proc.stderr else ''}")
-    return out, wall, usage.ru_maxrss / 1024
-
-
 def bench_import(*, rows: int, households: int, seed: int) -> tuple[dict, dict, dict]:
     with tempfile.TemporaryDirectory(prefix="fangpin-bench-import-") as tmp:
         tmp_path = Path(tmp)
@@ -102,29 +90,38 @@ def bench_import(*, rows: int, households: int, seed: int) -> tuple[dict, dict, 
             "DJANGO_SETTINGS_MODULE": "fangpin.config.settings.base",
         }
         fangpin = [sys.executable, "-m", "fangpin.cli.main"]
-        _run(
+        run_measured(
             [*fangpin, "simulate", "--households", str(households), "--seed", str(seed), "--verbosity", "0"],
-            env,
+            env=env,
+            label="simulate",
         )
         csv_path = tmp_path / "claims.csv"
         # Written by a child process: a forked child's peak RSS counts the parent's memory at the fork, so
         # the bench process itself must stay small for the measured runs' figures to be their own.
-        _run([sys.executable, "-c", _WRITE_CSV, str(csv_path), str(rows), str(households), str(seed)], env)
-        file_mb = round(csv_path.stat().st_size / 1e6, 1)
-        out, _wall, floor_rss = _run([sys.executable, "-c", FLOOR, str(csv_path)], env)
-        floor_s = float(out.split()[0])
-        _out, import_wall, import_rss = _run(
-            [*fangpin, "import", "health", str(csv_path), "--department", "卫健"], env
+        run_measured(
+            [sys.executable, "-c", _WRITE_CSV, str(csv_path), str(rows), str(households), str(seed)],
+            env=env,
+            label="write the claims file",
         )
-        stats = json.loads(_run([*fangpin, "shell", "-v", "0", "-c", _BATCH_STATS], env)[0])
+        file_mb = round(csv_path.stat().st_size / 1e6, 1)
+        floor = run_measured([sys.executable, "-c", FLOOR, str(csv_path)], env=env, label="floor")
+        floor_s = float(floor.stdout.split()[0])
+        imported = run_measured(
+            [*fangpin, "import", "health", str(csv_path), "--department", "卫健"], env=env, label="import"
+        )
+        stats = json.loads(
+            run_measured(
+                [*fangpin, "shell", "-v", "0", "-c", _BATCH_STATS], env=env, label="batch stats"
+            ).stdout
+        )
     import_s = stats.pop("duration_s")
     results: dict[str, Any] = {
         "rows_per_s": round(rows / import_s),
         "import_s": round(import_s, 3),
-        "import_wall_s": round(import_wall, 3),
+        "import_wall_s": round(imported.wall_s, 3),
         "floor_s": round(floor_s, 3),
-        "peak_rss_mb": round(import_rss, 1),
-        "floor_peak_rss_mb": round(floor_rss, 1),
+        "peak_rss_mb": round(imported.peak_rss_mb, 1),
+        "floor_peak_rss_mb": round(floor.peak_rss_mb, 1),
         "file_mb": file_mb,
         **stats,
     }

@@ -4,14 +4,14 @@ own and one database's settings never leak into another's."""
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 import psycopg
+
+from fangpin.bench.process import run_measured
 
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 BENCH_DB = "fangpin_bench"
@@ -61,21 +61,14 @@ def _run(
         "FANGPIN_DATA_DIR": str(data_dir),
         "DJANGO_SETTINGS_MODULE": "fangpin.config.settings.base",
     }
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(
-            f"bench {target}: simulate failed:\n{proc.stderr.read().decode() if proc.stderr else ''}"
-        )
+    run = run_measured(cmd, env=env, label=f"simulate ({target})")
     timings = json.loads(summary.read_text())["timings"]
     work_s = timings["generate_s"] + timings["parquet_s"] + timings["database_s"]
     return {
         "seconds": round(work_s, 3),
-        "wall_s": round(wall, 3),
+        "wall_s": round(run.wall_s, 3),
         "households_per_s": round(households / work_s),
-        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),  # ru_maxrss is in KiB on Linux
+        "peak_rss_mb": round(run.peak_rss_mb, 1),
         **{k: round(v, 3) for k, v in timings.items()},
     }
 
