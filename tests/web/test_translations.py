@@ -1,4 +1,5 @@
-"""The Chinese catalogue is complete and the compiled .mo matches the .po that is committed beside it."""
+"""Every Chinese catalogue (the package's and each app's own) is complete, and each compiled .mo matches the
+.po committed beside it."""
 
 from pathlib import Path
 
@@ -7,7 +8,7 @@ import pytest
 
 import fangpin
 
-PO_PATH = Path(fangpin.__file__).parent / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+PO_PATHS = sorted(Path(fangpin.__file__).parent.glob("**/locale/zh_Hans/LC_MESSAGES/django.po"))
 
 
 def _entries(catalogue) -> dict[tuple[str | None, str], object]:
@@ -18,9 +19,9 @@ def _entries(catalogue) -> dict[tuple[str | None, str], object]:
     }
 
 
-@pytest.fixture(scope="module")
-def po():
-    return polib.pofile(str(PO_PATH))
+@pytest.fixture(scope="module", params=PO_PATHS, ids=lambda p: str(p.parent.parent.parent.parent.name))
+def po(request):
+    return polib.pofile(str(request.param))
 
 
 def test_every_chinese_entry_is_translated_and_none_is_fuzzy(po):
@@ -32,5 +33,5 @@ def test_every_chinese_entry_is_translated_and_none_is_fuzzy(po):
 def test_the_compiled_catalogue_is_up_to_date_with_the_po_file(po, tmp_path):
     fresh = tmp_path / "django.mo"
     po.save_as_mofile(str(fresh))
-    committed = polib.mofile(str(PO_PATH.with_suffix(".mo")))
+    committed = polib.mofile(str(Path(po.fpath).with_suffix(".mo")))
     assert _entries(committed) == _entries(polib.mofile(str(fresh)))

@@ -36,3 +36,30 @@ class MonitoringLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.province_code} {self.year}: {self.amount}"
+
+
+class LimitUnit(models.TextChoices):
+    WORKING_DAYS = "working_days", _("working days")
+    DAYS = "days", _("calendar days")
+    MONTHS = "months", _("months")
+
+
+class TimeLimit(models.Model):
+    """A configurable time limit of the procedure (first visit, whole identification, public notice, follow-up).
+
+    Local rules differ (Anhui checks a self-report within 2 working days; Gansu allows 5 + 15), so each limit is a
+    row a county edits; `time_limit(key)` is the one place code reads them, falling back to DEFAULT_LIMITS.
+    """
+
+    key = models.SlugField(_("limit"), max_length=40, unique=True)
+    amount = models.PositiveSmallIntegerField(_("amount"))
+    unit = models.CharField(_("unit"), max_length=12, choices=LimitUnit.choices)
+    note = models.CharField(_("source or note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("time limit")
+        verbose_name_plural = _("time limits")
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.amount} {self.get_unit_display()}"

@@ -1,6 +1,8 @@
+from dataclasses import dataclass
+
 from django.db.models import Q
 
-from fangpin.monitoring.models import NATIONAL, MonitoringLine
+from fangpin.monitoring.models import NATIONAL, LimitUnit, MonitoringLine, TimeLimit
 
 
 def monitoring_line_for(*, province_code: str, year: int) -> MonitoringLine:
@@ -15,3 +17,35 @@ def monitoring_line_for(*, province_code: str, year: int) -> MonitoringLine:
             f"No monitoring line configured for province {province_code} in {year}."
         )
     return line[0]
+
+
+@dataclass(frozen=True)
+class Limit:
+    amount: int
+    unit: str  # a LimitUnit value
+
+
+# Defaults from DESIGN.md §2.3 and §2.6; a county overrides any of them with a TimeLimit row.
+DEFAULT_LIMITS: dict[str, Limit] = {
+    "alert_first_visit": Limit(5, LimitUnit.WORKING_DAYS),  # first home visit after an alert
+    "self_report_village_check": Limit(2, LimitUnit.WORKING_DAYS),  # village checks a self-report (Anhui)
+    "identification_total": Limit(15, LimitUnit.WORKING_DAYS),  # the whole identification procedure
+    "elimination_total": Limit(15, LimitUnit.WORKING_DAYS),  # the whole risk-elimination procedure
+    "public_notice": Limit(5, LimitUnit.DAYS),  # minimum length of a village public notice (公示)
+    "follow_up_red": Limit(1, LimitUnit.MONTHS),  # follow-up visits to a red-level household
+    "follow_up_other": Limit(3, LimitUnit.MONTHS),  # follow-up visits to others (quarterly)
+    "elimination_stable_months": Limit(
+        6, LimitUnit.MONTHS
+    ),  # income stably above the line before elimination
+}
+
+
+def time_limit(key: str) -> Limit:
+    """The limit in force for `key`: the county's row if there is one, else the default."""
+    row = TimeLimit.objects.filter(key=key).first()
+    if row is not None:
+        return Limit(row.amount, row.unit)
+    try:
+        return DEFAULT_LIMITS[key]
+    except KeyError:
+        raise KeyError(f"Unknown time limit {key!r}; known: {', '.join(sorted(DEFAULT_LIMITS))}") from None

@@ -1,7 +1,7 @@
 """URLs of the web app (included at the site root)."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from fangpin.web import feeds_views, views
 from fangpin.web.forms import LoginForm
@@ -26,4 +26,8 @@ urlpatterns = [
     path("feeds/batches/<int:pk>/", feeds_views.feeds_batch, name="feeds-batch"),
     path("feeds/batches/<int:pk>/invalid.xlsx", feeds_views.feeds_batch_invalid, name="feeds-batch-invalid"),
     path("feeds/queue/", feeds_views.feeds_queue, name="feeds-queue"),
+    path("", include("fangpin.screening.urls")),
+    path("", include("fangpin.alerts.urls")),
+    path("", include("fangpin.cases.urls")),
+    path("", include("fangpin.assistance.urls")),
 ]

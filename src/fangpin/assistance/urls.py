@@ -1,0 +1,3 @@
+"""URLs of the assistance pages (included at the site root by fangpin.web.urls)."""
+
+urlpatterns: list = []
