@@ -21,9 +21,11 @@ from django.utils import timezone
 from fangpin.audit.services import audit_record
 from fangpin.core.bulk import analyze, bulk_insert, delete_all, reset_sequences
 from fangpin.divisions.services import DivisionRow, divisions_prune, divisions_upsert
+from fangpin.feeds.services import feed_import, feed_schema_active
 from fangpin.monitoring.selectors import monitoring_line_for
 from fangpin.registry.models import Category, Household, IncomeRecord, Member
 from fangpin.registry.services import id_number_fields
+from fangpin.registry.snapshot import SnapshotWriter
 from fangpin.simulation.feed_files import FeedFileWriter
 from fangpin.simulation.generate import (
     INCOME_COLUMNS,
@@ -32,7 +34,6 @@ from fangpin.simulation.generate import (
     build_divisions,
     generate_chunks,
 )
-from fangpin.simulation.snapshot import SnapshotWriter
 from fangpin.simulation.summary import CountySummary, SummaryAccumulator
 
 log = logging.getLogger(__name__)
@@ -284,3 +285,17 @@ def _insert_chunk(chunk: CountyChunk, *, categories: dict[str, int], now: dt.dat
             }
         ),
     )
+
+
+def sample_feeds_import(*, actor, paths: list[Path]) -> list:
+    """Import the simulator's sample department files (`<source>_<YYYYMM>.<ext>`) as their departments would.
+
+    The demo does this so that screening has feeds to read; a real county's files come through the upload page,
+    the API or `fangpin import`.
+    """
+    results = []
+    for path in sorted(paths):
+        source = path.stem.rsplit("_", 1)[0]
+        _, schema = feed_schema_active(source=source)
+        results.append(feed_import(actor=actor, source=source, path=path, department=schema.department))
+    return results

@@ -12,7 +12,7 @@ from fangpin.accounts.services import demo_users_create
 from fangpin.core.migrate import migrate_if_needed
 from fangpin.registry.models import Household
 from fangpin.simulation.generate import SimulationParams
-from fangpin.simulation.services import county_simulate, line_for
+from fangpin.simulation.services import county_simulate, line_for, sample_feeds_import
 
 
 class Command(BaseCommand):
@@ -40,6 +40,12 @@ class Command(BaseCommand):
             for line in result.summary.lines():
                 self.stdout.write("  " + line)
             self.stdout.write(f"  Sample department files ({len(result.feed_files)}): {feed_dir}")
+            imports = sample_feeds_import(actor="demo", paths=result.feed_files)
+            rows = sum(r.batch.rows_total for r in imports)
+            matched = sum(r.batch.rows_matched for r in imports)
+            self.stdout.write(
+                f"  Imported {len(imports)} department files: {rows:,} rows, {matched:,} matched."
+            )
         logins = demo_users_create(actor="demo", county_code=params.county_code)
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"fangpin demo: http://{bind}/   (admin: http://{bind}/admin/)"))
