@@ -1,0 +1,74 @@
+"""Template filters of the case pages: labels of states, steps and deadlines, and a step's recorded fields."""
+
+from django import template
+from django.utils.translation import gettext_lazy as _
+
+from fangpin.cases.models import DEADLINE_LABELS, REASON_LABELS, STATE_LABELS, STEP_LABELS
+from fangpin.registry.codes import RiskType
+from fangpin.web.display import yuan
+
+register = template.Library()
+
+# The recorded fields of a step that a reader of the history needs, with their labels; others stay in the data.
+_FIELDS = {
+    "method": _("how"),
+    "signed_on": _("date"),
+    "attestation": _("attestation"),
+    "visited_on": _("visited on"),
+    "findings": _("findings"),
+    "residents": _("members living in the household"),
+    "income_per_person": _("income per person"),
+    "medical_self_paid": _("medical self-payment"),
+    "schooling_self_paid": _("schooling self-payment"),
+    "other_rigid_expense": _("other rigid expenses"),
+    "has_discrepancy": _("discrepancy found"),
+    "held_on": _("meeting date"),
+    "attendance": _("attendance"),
+    "votes_for": _("votes for"),
+    "votes_against": _("votes against"),
+    "is_agreed": _("agreed"),
+    "risk_codes": _("risk types"),
+    "starts_on": _("notice from"),
+    "ends_on": _("notice until"),
+    "months_income_above_line": _("months above the line"),
+    "reasons": _("unmet conditions"),
+}
+_MONEY = {"income_per_person", "medical_self_paid", "schooling_self_paid", "other_rigid_expense"}
+
+
+@register.filter
+def state_label(value: str) -> str:
+    return str(STATE_LABELS.get(value, value))
+
+
+@register.filter
+def step_label(value: str) -> str:
+    return str(STEP_LABELS.get(value, value))
+
+
+@register.filter
+def deadline_label(value: str) -> str:
+    return str(DEADLINE_LABELS.get(value, value))
+
+
+def _show(key: str, value) -> str:
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if key in _MONEY and value not in (None, "None"):
+        return yuan(value)
+    if key == "risk_codes":
+        return "、".join(str(RiskType(c).label) if c in RiskType.values else c for c in value)
+    if key == "reasons":
+        return "；".join(str(REASON_LABELS.get(r, r)) for r in value)
+    if key == "method" and value in ("form", "attestation"):
+        return str(_("signed form") if value == "form" else _("cadre's attestation"))
+    return str(value)
+
+
+@register.filter
+def step_facts(data: dict) -> list[tuple[str, str]]:
+    return [
+        (str(label), _show(key, data[key]))
+        for key, label in _FIELDS.items()
+        if data.get(key) not in (None, "", [])
+    ]
