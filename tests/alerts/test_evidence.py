@@ -1,0 +1,46 @@
+"""Evidence in plain words: the rules' explanations in the reader's language, whatever the channel."""
+
+from django.utils.translation import gettext_lazy
+
+from fangpin.alerts.evidence import bilingual, explain_lines, feed_batches, rule_lines
+from fangpin.alerts.self_reports import mask_phone, normalize_reference
+from tests.alerts.conftest import evidence
+
+
+def test_rule_explanations_come_in_the_page_language():
+    assert explain_lines(evidence(), "zh-hans") == ["医疗自付 23,400 元，超过 20,000 元"]
+    assert explain_lines(evidence(), "en") == ["Medical self-payment 23400.00 yuan, above 20,000 yuan"]
+
+
+def test_a_missing_language_falls_back_to_the_other():
+    only_zh = {"rules": [{"rule": "r1", "explain": {"zh": "只有中文"}}]}
+    assert explain_lines(only_zh, "en") == ["只有中文"]
+
+
+def test_a_rule_without_an_explanation_shows_its_name_or_code():
+    assert explain_lines({"rules": [{"rule": "r1", "name": {"en": "Rule one"}}]}, "en") == ["Rule one"]
+    assert explain_lines({"rules": [{"rule": "r2"}]}, "en") == ["r2"]
+
+
+def test_evidence_added_by_other_channels_is_read_too():
+    merged = {**evidence(), "added": [{"source": "feed", "evidence": {"explain": {"en": "Police: death"}}}]}
+    assert explain_lines(merged, "en")[-1] == "Police: death"
+
+
+def test_malformed_evidence_reads_as_nothing_rather_than_failing():
+    assert explain_lines({"rules": "oops", "added": [3]}, "en") == []
+    assert rule_lines({"rules": [1, {"rule": "x", "values": []}]}, "en")[0].values == {}
+    assert feed_batches({"sources": {"医保": [1, "2", "x"], "bad": 3}}) == {"医保": [1, 2]}
+
+
+def test_a_sentence_is_stored_in_both_languages():
+    assert bilingual(gettext_lazy("Self-report: %(difficulty)s"), difficulty="x") == {
+        "zh": "一键申报：x",
+        "en": "Self-report: x",
+    }
+
+
+def test_phones_are_masked_and_references_forgive_typing():
+    assert mask_phone("13812341234") == "138****1234"
+    assert normalize_reference(" abcd-efgo ") == "ABCDEFG0"
+    assert normalize_reference("il") == "11"

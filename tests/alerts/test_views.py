@@ -1,0 +1,261 @@
+"""The alert queue and the alert page: scope, order, filters, evidence in words, actions, and query counts."""
+
+import datetime as dt
+
+import pytest
+from django.conf import settings as django_settings
+from django.urls import reverse
+
+from fangpin.accounts.roles import Role
+from fangpin.alerts.models import Alert, AlertStatus
+from fangpin.alerts.services import alerts_refresh_from_screening
+from fangpin.audit.models import AuditEvent
+from tests.alerts.conftest import TODAY, evidence, hit
+from tests.factories import HouseholdFactory
+
+
+@pytest.fixture
+def english(client):
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+def _login(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def alerts(users, households, run, today):
+    """An orange alert in A1, a red one in A2 (the newer), a yellow one in B1."""
+    county = users[Role.COUNTY]
+    alerts_refresh_from_screening(actor=county, run_id=run.pk, hits=[hit(households["a1"])], as_of=TODAY)
+    alerts_refresh_from_screening(
+        actor=county, run_id=run.pk, hits=[hit(households["a2"], level="red")], as_of=TODAY
+    )
+    alerts_refresh_from_screening(
+        actor=county, run_id=run.pk, hits=[hit(households["b1"], "09", level="yellow")], as_of=TODAY
+    )
+    Alert.objects.filter(household=households["a2"]).update(
+        raised_at=Alert.objects.get(household=households["a1"]).raised_at + dt.timedelta(hours=1)
+    )
+    return {h: Alert.objects.get(household=households[h]) for h in ("a1", "a2", "b1")}
+
+
+def test_the_queue_is_scoped_and_sorted_red_first(english, users, alerts):
+    response = _login(english, users[Role.TOWNSHIP]).get(reverse("alert-list"))
+    assert response.status_code == 200
+    shown = [row.alert.pk for row in response.context["rows"]]
+    assert shown == [alerts["a2"].pk, alerts["a1"].pk]  # township A: no B1; red before orange
+
+
+def test_the_queue_sorts_equal_levels_oldest_first(english, users, households, alerts):
+    newer = Alert.objects.filter(pk=alerts["a1"].pk)
+    newer.update(level="red", raised_at=alerts["a2"].raised_at + dt.timedelta(hours=1))
+    response = _login(english, users[Role.COUNTY]).get(reverse("alert-list"))
+    assert [r.alert.pk for r in response.context["rows"]] == [
+        alerts["a2"].pk,
+        alerts["a1"].pk,
+        alerts["b1"].pk,
+    ]
+
+
+def test_the_village_cadre_sees_only_the_village(english, users, alerts):
+    response = _login(english, users[Role.VILLAGE]).get(reverse("alert-list"))
+    assert [r.alert.pk for r in response.context["rows"]] == [alerts["a1"].pk]
+
+
+def test_the_queue_shows_the_evidence_in_the_page_language(client, users, alerts):
+    _login(client, users[Role.VILLAGE])
+    assert "医疗自付 23,400 元，超过 20,000 元" in client.get(reverse("alert-list")).content.decode()
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert (
+        "Medical self-payment 23400.00 yuan, above 20,000 yuan"
+        in client.get(reverse("alert-list")).content.decode()
+    )
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"level": "red"}, ["a2"]),
+        ({"risk": "09"}, ["b1"]),
+        ({"township": "450123101000"}, ["b1"]),
+        ({"village": "450123100201"}, ["a1"]),
+        ({"status": "confirmed"}, []),
+    ],
+)
+def test_the_queue_filters(english, users, alerts, params, expected):
+    response = _login(english, users[Role.COUNTY]).get(reverse("alert-list"), params)
+    assert [r.alert.pk for r in response.context["rows"]] == [alerts[k].pk for k in expected]
+
+
+def test_closed_alerts_leave_the_default_queue(english, users, alerts):
+    Alert.objects.filter(pk=alerts["a1"].pk).update(status=AlertStatus.DISMISSED)
+    _login(english, users[Role.COUNTY])
+    assert alerts["a1"].pk not in [r.alert.pk for r in english.get(reverse("alert-list")).context["rows"]]
+    rows = english.get(reverse("alert-list"), {"status": "all"}).context["rows"]
+    assert alerts["a1"].pk in [r.alert.pk for r in rows]
+
+
+def test_an_overdue_first_visit_is_highlighted(english, users, alerts):
+    Alert.objects.filter(pk=alerts["a1"].pk).update(first_visit_due=TODAY - dt.timedelta(days=1))
+    response = _login(english, users[Role.VILLAGE]).get(reverse("alert-list"))
+    assert response.context["rows"][0].is_overdue
+    assert 'class="is-overdue"' in response.content.decode()
+    assert "overdue" in response.content.decode()
+
+
+def test_a_department_officer_is_told_why_the_queue_is_empty(english, users, alerts):
+    response = _login(english, users[Role.DEPARTMENT]).get(reverse("alert-list"))
+    assert "Department data officers see the data their department sends" in response.content.decode()
+
+
+def test_the_queue_needs_a_log_in(client, alerts):
+    response = client.get(reverse("alert-list"))
+    assert response.status_code == 302
+    assert "/login/" in response.url
+
+
+def test_the_queue_runs_a_fixed_number_of_queries(
+    english, users, county, run, today, django_assert_num_queries
+):
+    households = [HouseholdFactory(village=county.village_a1) for _ in range(30)]
+    alerts_refresh_from_screening(
+        actor=users[Role.COUNTY], run_id=run.pk, hits=[hit(h) for h in households[:5]], as_of=TODAY
+    )
+    _login(english, users[Role.TOWNSHIP])
+    # Session, user, filter choices, count, page, self-reports of the page, the audit event (savepoint, chain
+    # head, insert, update, release) and the user's division in the page head: 5 alerts or 30.
+    with django_assert_num_queries(12):
+        english.get(reverse("alert-list"))
+    alerts_refresh_from_screening(
+        actor=users[Role.COUNTY], run_id=run.pk, hits=[hit(h) for h in households], as_of=TODAY
+    )
+    with django_assert_num_queries(12):
+        english.get(reverse("alert-list"))
+
+
+def test_the_alert_page_shows_the_evidence_and_the_batches(english, users, alerts):
+    response = _login(english, users[Role.COUNTY]).get(reverse("alert-detail", args=[alerts["a1"].pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Medical self-payment 23400.00 yuan, above 20,000 yuan" in html
+    assert "High medical self-payment" in html
+    assert reverse("feeds-batch", args=[3]) in html
+    assert reverse("household-detail", args=[alerts["a1"].household_id]) in html
+    assert AuditEvent.objects.filter(action="alert.view", object_id=str(alerts["a1"].pk)).exists()
+
+
+def test_an_alert_outside_the_area_is_404_and_audited(english, users, alerts):
+    _login(english, users[Role.VILLAGE])
+    assert english.get(reverse("alert-detail", args=[alerts["b1"].pk])).status_code == 404
+    assert english.post(reverse("alert-dismiss", args=[alerts["b1"].pk]), {"reason": "x"}).status_code == 404
+    assert AuditEvent.objects.filter(action="alert.denied", object_id=str(alerts["b1"].pk)).count() == 2
+    assert Alert.objects.get(pk=alerts["b1"].pk).status == "open"
+
+
+def test_the_alert_page_offers_only_cadres_of_the_village_and_township(english, users, alerts):
+    response = _login(english, users[Role.COUNTY]).get(reverse("alert-detail", args=[alerts["a1"].pk]))
+    choices = {u.pk for u in response.context["assign_form"].fields["assignee"].queryset}
+    assert choices == {users[Role.VILLAGE].pk, users[Role.TOWNSHIP].pk}
+
+
+def test_assigning_from_the_page(english, users, alerts):
+    _login(english, users[Role.TOWNSHIP])
+    url = reverse("alert-assign", args=[alerts["a1"].pk])
+    response = english.post(url, {"assignee": users[Role.VILLAGE].pk})
+    assert response.status_code == 302
+    assert Alert.objects.get(pk=alerts["a1"].pk).assigned_to == users[Role.VILLAGE]
+
+
+def test_assigning_to_someone_outside_is_refused_on_the_page(english, users, alerts):
+    _login(english, users[Role.TOWNSHIP])
+    response = english.post(
+        reverse("alert-assign", args=[alerts["a1"].pk]), {"assignee": users[Role.COUNTY].pk}
+    )
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+    assert Alert.objects.get(pk=alerts["a1"].pk).assigned_to is None
+
+
+def test_confirming_from_the_page_needs_a_note(english, users, alerts):
+    _login(english, users[Role.VILLAGE])
+    url = reverse("alert-confirm", args=[alerts["a1"].pk])
+    response = english.post(url, {"note": "", "visited_on": TODAY.isoformat()})
+    assert response.status_code == 400
+    assert "This field is required" in response.content.decode()
+    response = english.post(url, {"note": "Bills confirmed.", "visited_on": TODAY.isoformat()})
+    assert response.status_code == 302
+    assert Alert.objects.get(pk=alerts["a1"].pk).status == "confirmed"
+
+
+def test_dismissing_from_the_page_and_again_is_refused_with_a_message(english, users, alerts):
+    _login(english, users[Role.VILLAGE])
+    url = reverse("alert-dismiss", args=[alerts["a1"].pk])
+    assert (
+        english.post(url, {"reason": "Paid by insurance.", "visited_on": TODAY.isoformat()}).status_code
+        == 302
+    )
+    response = english.post(url, {"reason": "Again.", "visited_on": TODAY.isoformat()})
+    assert response.status_code == 400
+    assert "This alert is already dismissed" in response.content.decode()
+    assert Alert.objects.get(pk=alerts["a1"].pk).dismiss_reason == "Paid by insurance."
+
+
+def test_a_visit_date_in_the_future_is_refused_on_the_page(english, users, alerts):
+    _login(english, users[Role.VILLAGE])
+    url = reverse("alert-dismiss", args=[alerts["a1"].pk])
+    response = english.post(url, {"reason": "x", "visited_on": (TODAY + dt.timedelta(days=2)).isoformat()})
+    assert "The visit date is in the future" in response.content.decode()
+    assert Alert.objects.get(pk=alerts["a1"].pk).status == "open"
+
+
+def test_the_alert_page_shows_a_self_report_with_the_phone_masked(english, users, county, today):
+    from fangpin.alerts.self_reports import SelfReportData, self_report_submit
+
+    report = self_report_submit(
+        actor="public",
+        data=SelfReportData(
+            name="王小明",
+            phone="13812341234",
+            village_code=county.village_a1.code,
+            difficulty="other",
+            text="房子漏雨",
+        ),
+        client_ip="10.0.0.1",
+    )
+    response = _login(english, users[Role.VILLAGE]).get(reverse("alert-detail", args=[report.alert_id]))
+    html = response.content.decode()
+    assert "138****1234" in html and "13812341234" not in html
+    assert "房子漏雨" in html and "Self-report: Other difficulty" in html
+    list_html = english.get(reverse("alert-list")).content.decode()
+    assert "王小明" in list_html and "not in the registry" in list_html
+
+
+def test_evidence_from_every_channel_reads_in_words(english, users, households, alerts):
+    from fangpin.alerts.services import alert_raise
+
+    alert_raise(
+        actor=users[Role.DEPARTMENT],
+        household_id=households["a1"].pk,
+        risk_code="01",
+        level="red",
+        source="feed",
+        evidence={"explain": {"zh": "公安推送：户主死亡", "en": "Police report: the head has died"}},
+    )
+    response = _login(english, users[Role.VILLAGE]).get(reverse("alert-detail", args=[alerts["a1"].pk]))
+    html = response.content.decode()
+    assert "Police report: the head has died" in html
+    assert "Medical self-payment 23400.00 yuan" in html
+    assert evidence()["rules"][0]["explain"]["zh"] not in html
+
+
+def test_the_alert_page_runs_a_fixed_number_of_queries(english, users, alerts, django_assert_num_queries):
+    _login(english, users[Role.TOWNSHIP])
+    url = reverse("alert-detail", args=[alerts["a1"].pk])
+    english.get(url)
+    # Session, user, the alert with its village, household and run (one join), the audit event (5), its
+    # self-reports, its history, the cadres to assign to, and the user's division in the page head.
+    with django_assert_num_queries(12):
+        english.get(url)
