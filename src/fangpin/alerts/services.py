@@ -25,9 +25,12 @@ from fangpin.alerts.refresh import RefreshResult as RefreshResult
 from fangpin.alerts.refresh import RuleHit as RuleHit
 from fangpin.alerts.refresh import alerts_refresh_from_screening as alerts_refresh_from_screening
 from fangpin.audit.services import audit_record
+from fangpin.cases.selectors import case_open_for_household
+from fangpin.cases.services import case_open_identification
 from fangpin.core.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationError
 from fangpin.divisions.codes import code_range
 from fangpin.divisions.jurisdiction import Scope, scope_for
+from fangpin.registry.codes import MonitoringStatus
 from fangpin.registry.models import Household
 
 # Who works the queue (these sets belong in accounts/roles.py beside can_edit_registry; see the report).
@@ -273,9 +276,26 @@ def alert_dismiss(*, actor, alert_id: int, reason: str, visited_on: dt.date) -> 
 
 
 def alert_confirmed_hook(*, actor, alert: Alert) -> None:
-    """The one place a confirmed alert leads on: it will open an identification case (识别认定) here once
-    `fangpin.cases` has its services, inside the same transaction as the confirmation."""
-    return None
+    """A confirmed alert opens an identification case (识别认定), in the confirmation's transaction.
+
+    Only where identification applies: a household in the registry, not monitored already (a monitored
+    household's new risk is a matter for its assistance plan), with no case open. A self-report from someone
+    not yet in the registry is confirmed, and the cadre registers the household before its case can open.
+    """
+    if alert.household_id is None:
+        return
+    household = Household.objects.only("status").get(pk=alert.household_id)
+    if household.status not in (MonitoringStatus.NORMAL, MonitoringStatus.ELIMINATED):
+        return
+    if case_open_for_household(household_id=alert.household_id) is not None:
+        return
+    case_open_identification(
+        actor=actor,
+        household_id=alert.household_id,
+        risk_codes=[alert.risk_code],
+        started_on=timezone.localtime(alert.raised_at).date(),
+        alert_id=alert.pk,
+    )
 
 
 @dataclass(frozen=True)
