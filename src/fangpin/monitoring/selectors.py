@@ -49,3 +49,12 @@ def time_limit(key: str) -> Limit:
         return DEFAULT_LIMITS[key]
     except KeyError:
         raise KeyError(f"Unknown time limit {key!r}; known: {', '.join(sorted(DEFAULT_LIMITS))}") from None
+
+
+def monitoring_lines_for(*, province_code: str) -> list[MonitoringLine]:
+    """The lines that can apply to a province: its own and the national reference, newest first."""
+    return list(
+        MonitoringLine.objects.filter(Q(province_code=province_code) | Q(province_code=NATIONAL)).order_by(
+            "-year", "province_code"
+        )
+    )

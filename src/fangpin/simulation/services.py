@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -22,6 +23,7 @@ from fangpin.audit.services import audit_record
 from fangpin.core.bulk import analyze, bulk_insert, delete_all, reset_sequences
 from fangpin.divisions.services import DivisionRow, divisions_prune, divisions_upsert
 from fangpin.feeds.services import feed_import, feed_schema_active
+from fangpin.feeds.store import clear_store
 from fangpin.monitoring.selectors import monitoring_line_for
 from fangpin.registry.models import Category, Household, IncomeRecord, Member
 from fangpin.registry.services import id_number_fields
@@ -135,9 +137,34 @@ def county_simulate(
     )
 
 
+# Everything recorded about a county's households, children before parents (every link is PROTECT).
+COUNTY_WORK = (
+    "assistance.VisitMeasure",
+    "assistance.Visit",
+    "assistance.HistoricalMeasure",
+    "assistance.Measure",
+    "assistance.HistoricalPlan",
+    "assistance.Plan",
+    "cases.Objection",
+    "cases.NoticeEntry",
+    "cases.CaseAttachment",
+    "cases.CaseStep",
+    "cases.Case",
+    "cases.PublicNotice",
+    "alerts.SelfReport",
+    "alerts.Alert",
+    "screening.ScreeningRun",
+    "feeds.FeedRow",
+    "feeds.FeedBatch",
+)
+
+
 def _replace_county(*, actor, params, writer, summary, timings, progress, feeds) -> None:
     t0 = time.perf_counter()
-    # The simulator owns the registry it builds: the old county's rows go first, children before parents.
+    # The simulator owns the registry it builds: the old county's rows go first, children before parents, and
+    # with them all work recorded about its households (alerts, cases, plans, visits, department data).
+    delete_all([apps.get_model(label).objects.all() for label in COUNTY_WORK])
+    transaction.on_commit(clear_store)  # files go only once the rows pointing at them are gone for good
     delete_all(
         [
             IncomeRecord.history.model.objects.all(),

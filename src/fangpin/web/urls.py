@@ -27,6 +27,7 @@ urlpatterns = [
     path("feeds/batches/<int:pk>/invalid.xlsx", feeds_views.feeds_batch_invalid, name="feeds-batch-invalid"),
     path("feeds/queue/", feeds_views.feeds_queue, name="feeds-queue"),
     path("", include("fangpin.screening.urls")),
+    path("", include("fangpin.monitoring.urls")),
     path("", include("fangpin.alerts.urls")),
     path("", include("fangpin.cases.urls")),
     path("", include("fangpin.assistance.urls")),

@@ -123,7 +123,11 @@ def _chunk(
     )
     poor_exit = 2014 + _pick(rng, n, [0.05, 0.10, 0.14, 0.17, 0.20, 0.20, 0.14])
     poor_exit = np.minimum(poor_exit, max(2014, _month_date(calendar.start_month_index).year))
-    housing = np.where(ever, _pick(rng, n, [0.25, 0.62, 0.10, 0.03]), _pick(rng, n, [0.42, 0.53, 0.04, 0.01]))
+    # Since 2020 housing, insurance and water are "guaranteed" (三保障): unsafe grades C/D, uninsured members and
+    # unsafe water remain, but rarely (around 1 % of households), and more often among monitored ones.
+    housing = np.where(
+        ever, _pick(rng, n, [0.30, 0.65, 0.04, 0.01]), _pick(rng, n, [0.45, 0.542, 0.007, 0.001])
+    )
     households = pa.table(
         {
             "household_id": pa.array(household_id, pa.int64()),
@@ -142,13 +146,13 @@ def _chunk(
             "is_formerly_poor": pa.array(pop.is_formerly_poor),
             "poverty_exit_year": pa.array(poor_exit.astype(np.int16), pa.int16(), mask=~pop.is_formerly_poor),
             "housing_grade": _labels(["A", "B", "C", "D"], housing),
-            "has_safe_water": pa.array(rng.random(n) < np.where(ever, 0.93, 0.975)),
+            "has_safe_water": pa.array(rng.random(n) < np.where(ever, 0.97, 0.993)),
         }
     )
 
     # Members: names and ID numbers, then medical insurance.
     name, initials, id_number = _identities(rng, pop, ids)
-    insured = _pick(rng, total, [0.955, 0.03, 0.015])
+    insured = _pick(rng, total, [0.962, 0.035, 0.003])
     insured = np.where((insured == 2) & ever[hh] & (rng.random(total) < 0.8), 0, insured)
     insured = np.where((insured == 1) & (pop.months_employed < 10), 0, insured)
     members = pa.table(

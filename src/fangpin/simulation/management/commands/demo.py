@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand
 from fangpin.accounts.services import demo_users_create
 from fangpin.core.migrate import migrate_if_needed
 from fangpin.registry.models import Household
+from fangpin.screening.services import rule_set_install_default, screening_execute, screening_run_create
 from fangpin.simulation.generate import SimulationParams
 from fangpin.simulation.services import county_simulate, line_for, sample_feeds_import
 
@@ -45,6 +46,13 @@ class Command(BaseCommand):
             matched = sum(r.batch.rows_matched for r in imports)
             self.stdout.write(
                 f"  Imported {len(imports)} department files: {rows:,} rows, {matched:,} matched."
+            )
+            rule_set_install_default(actor="demo")
+            run = screening_run_create(actor="demo", as_of=params.end_month)
+            run = screening_execute(run_id=run.pk, actor="demo")
+            self.stdout.write(
+                f"  Screened {run.households:,} households with rule set v{run.rule_set.version}: "
+                f"{run.alerts_created:,} alerts raised."
             )
         logins = demo_users_create(actor="demo", county_code=params.county_code)
         self.stdout.write("")

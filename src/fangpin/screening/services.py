@@ -1,0 +1,395 @@
+"""Rule-set versions (save, dry run, activate) and screening runs, from request to alerts.
+
+A run reads the registry snapshot and the done feed batches, evaluates the active rule set on one engine, and
+writes its alerts in one transaction at the end: a run killed midway leaves no alert behind and can be rerun.
+"""
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangpin.accounts.roles import Role
+from fangpin.alerts.services import RuleHit, alerts_refresh_from_screening
+from fangpin.audit.services import audit_record
+from fangpin.core.dates import add_months
+from fangpin.core.errors import NotFound, PermissionDenied, ValidationError
+from fangpin.divisions.codes import Level
+from fangpin.divisions.models import Division
+from fangpin.monitoring.selectors import monitoring_line_for
+from fangpin.registry.snapshot import current_snapshot_dir, registry_snapshot_write
+from fangpin.screening import engine as engines
+from fangpin.screening.indicators import REGISTRY, indicator_table
+from fangpin.screening.inputs import feed_files
+from fangpin.screening.models import (
+    Engine,
+    RulePurpose,
+    RuleSet,
+    RuleSetStatus,
+    RunKind,
+    RunStatus,
+    ScreeningRun,
+)
+from fangpin.screening.rules import (
+    RuleSetDef,
+    compile_rule_set,
+    dry_run_counts,
+    explain,
+    load_rule_set,
+    rule_column,
+)
+from fangpin.screening.rules.expressions import check_expression
+from fangpin.screening.rules.loader import default_rule_set_source
+from fangpin.screening.rules.templates import placeholders
+
+log = logging.getLogger(__name__)
+
+LEVEL_RANK = {"red": 3, "orange": 2, "yellow": 1}
+FEED_MONTHS = 12
+
+
+def _require_county(actor) -> None:
+    """Rule sets and runs are the county bureau's; the CLI and background tasks act as the system (a string)."""
+    if isinstance(actor, str):
+        return
+    if getattr(actor, "role", None) != Role.COUNTY:
+        raise PermissionDenied(_("Only the county bureau manages screening rules and runs."))
+
+
+def rule_set_save(*, actor, source: str, note: str = "", purpose: str = RulePurpose.SCREENING) -> RuleSet:
+    """Save an edited rule set as a new draft version; `RuleSetInvalid` lists every problem and nothing is saved."""
+    _require_county(actor)
+    definition = load_rule_set(source)
+    with transaction.atomic():
+        last = RuleSet.objects.select_for_update().filter(purpose=purpose).order_by("-version").first()
+        rule_set = RuleSet.objects.create(
+            purpose=purpose,
+            version=(last.version + 1) if last else 1,
+            source=source,
+            definition=definition.model_dump(mode="json"),
+            note=note,
+            created_by=None if isinstance(actor, str) else actor,
+        )
+        audit_record(
+            actor=actor,
+            action="rule_set.save",
+            obj=rule_set,
+            data={"version": rule_set.version, "rules": len(definition.rules), "note": note},
+        )
+    return rule_set
+
+
+def rule_set_activate(*, actor, rule_set_id: int, require_dry_run: bool = True) -> RuleSet:
+    """Make a version the one screening runs with, retiring the one before it.
+
+    A version is activated only after a finished dry run, so the county has seen how many households each rule
+    flags; it is checked again against today's indicators, which may have changed since it was saved.
+    """
+    _require_county(actor)
+    with transaction.atomic():
+        rule_set = RuleSet.objects.select_for_update().filter(pk=rule_set_id).first()
+        if rule_set is None:
+            raise NotFound(_("No such rule set."))
+        if rule_set.status == RuleSetStatus.ACTIVE:
+            raise ValidationError(_("Version {version} is already active.").format(version=rule_set.version))
+        load_rule_set(rule_set.source)
+        if (
+            require_dry_run
+            and not rule_set.screeningrun_set.filter(kind=RunKind.DRY_RUN, status=RunStatus.DONE).exists()
+        ):
+            raise ValidationError(
+                _(
+                    "Run a dry run of version {version} first, to see how many households each rule flags."
+                ).format(version=rule_set.version)
+            )
+        previous = list(
+            RuleSet.objects.select_for_update().filter(purpose=rule_set.purpose, status=RuleSetStatus.ACTIVE)
+        )
+        for old in previous:
+            old.status = RuleSetStatus.RETIRED
+            old.save(update_fields=["status"])
+        rule_set.status = RuleSetStatus.ACTIVE
+        rule_set.activated_at = timezone.now()
+        rule_set.activated_by = None if isinstance(actor, str) else actor
+        rule_set.save(update_fields=["status", "activated_at", "activated_by"])
+        audit_record(
+            actor=actor,
+            action="rule_set.activate",
+            obj=rule_set,
+            data={"version": rule_set.version, "retired": [old.version for old in previous]},
+        )
+    return rule_set
+
+
+def rule_set_install_default(*, actor) -> RuleSet | None:
+    """Install the shipped default rules as version 1, active, when the county has no screening rules yet.
+
+    The shipped set needs no dry run: there is nothing earlier to compare it with.
+    """
+    if RuleSet.objects.filter(purpose=RulePurpose.SCREENING).exists():
+        return None
+    rule_set = rule_set_save(
+        actor=actor, source=default_rule_set_source(), note=_("Default rules shipped with fangpin")
+    )
+    return rule_set_activate(actor=actor, rule_set_id=rule_set.pk, require_dry_run=False)
+
+
+def last_complete_month(today: dt.date | None = None) -> dt.date:
+    today = today or timezone.localdate()
+    return add_months(today.replace(day=1), -1)
+
+
+def screening_run_create(
+    *,
+    actor,
+    kind: str = RunKind.RUN,
+    engine: str = Engine.DUCKDB,
+    as_of: dt.date | None = None,
+    rule_set_id: int | None = None,
+) -> ScreeningRun:
+    """Record a requested run (the caller executes it now or enqueues it). A run uses the active rule set; a dry
+    run may use any version."""
+    _require_county(actor)
+    if engine not in Engine.values:
+        raise ValidationError(_("Unknown engine {engine}.").format(engine=engine), field="engine")
+    if rule_set_id is not None:
+        rule_set = RuleSet.objects.filter(pk=rule_set_id).first()
+        if rule_set is None:
+            raise NotFound(_("No such rule set."))
+        if kind == RunKind.RUN and rule_set.status != RuleSetStatus.ACTIVE:
+            raise ValidationError(_("Only the active rule set raises alerts; dry-run a draft instead."))
+    else:
+        rule_set = RuleSet.objects.filter(purpose=RulePurpose.SCREENING, status=RuleSetStatus.ACTIVE).first()
+        if rule_set is None:
+            raise ValidationError(_("There is no active rule set yet."))
+    as_of = (as_of or last_complete_month()).replace(day=1)
+    with transaction.atomic():
+        run = ScreeningRun.objects.create(
+            kind=kind,
+            rule_set=rule_set,
+            engine=engine,
+            as_of=as_of,
+            requested_by=None if isinstance(actor, str) else actor,
+        )
+        audit_record(
+            actor=actor,
+            action="screening.request",
+            obj=run,
+            data={"kind": kind, "engine": engine, "as_of": as_of.isoformat(), "rule_set": rule_set.version},
+        )
+    return run
+
+
+def screening_run_enqueue(**kwargs) -> ScreeningRun:
+    """Create a run and hand it to the background worker once the request's transaction commits."""
+    from fangpin.screening.tasks import screening_run_task
+
+    run = screening_run_create(**kwargs)
+    transaction.on_commit(lambda: screening_run_task.enqueue(run.pk))
+    return run
+
+
+def screening_runs_recover(*, older_than: dt.timedelta = dt.timedelta(hours=2)) -> int:
+    """Mark runs that died while running (a killed worker) as failed, so the queue and the pages tell the truth.
+
+    Nothing else needs cleaning: a run writes its alerts in one transaction at its very end.
+    """
+    stale = ScreeningRun.objects.filter(status=RunStatus.RUNNING, started_at__lt=timezone.now() - older_than)
+    return stale.update(
+        status=RunStatus.FAILED,
+        message=_("Interrupted: the run stopped before it finished and wrote nothing. Run it again."),
+        finished_at=timezone.now(),
+    )
+
+
+@dataclass(frozen=True)
+class _Context:
+    definition: RuleSetDef
+    line_amount: Decimal
+    params: dict[str, float]
+
+
+def screening_execute(*, run_id: int, actor="system", take_snapshot: bool = False) -> ScreeningRun:
+    """Evaluate a run. On failure the run is marked failed with the reason, and nothing else is written."""
+    run = ScreeningRun.objects.select_related("rule_set").get(pk=run_id)
+    if run.status != RunStatus.QUEUED:
+        raise ValidationError(_("Run {id} has already been started.").format(id=run.pk))
+    started = time.perf_counter()
+    ScreeningRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, started_at=timezone.now())
+    try:
+        _execute(run, actor=actor, take_snapshot=take_snapshot, started=started)
+    except Exception as error:  # the task boundary: record why, then let the worker log it
+        log.exception("screening run %s failed", run.pk)
+        ScreeningRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.FAILED,
+            message=str(getattr(error, "message", error))[:2000],
+            finished_at=timezone.now(),
+            duration_s=time.perf_counter() - started,
+        )
+        raise
+    run.refresh_from_db()
+    return run
+
+
+def _county_province() -> str:
+    county = Division.objects.filter(level=Level.COUNTY).values_list("code", flat=True).first()
+    if county is None:
+        raise ValidationError(_("No county is loaded: load the division tree first."))
+    return county[:2]
+
+
+def _execute(run: ScreeningRun, *, actor, take_snapshot: bool, started: float) -> None:
+    definition = RuleSetDef.model_validate(run.rule_set.definition)
+    line = monitoring_line_for(province_code=_county_province(), year=run.as_of.year)
+    snapshot = current_snapshot_dir()
+    if snapshot is None or take_snapshot:
+        snapshot = registry_snapshot_write(actor=actor)
+    feeds = feed_files(as_of=run.as_of, months=FEED_MONTHS)
+    backend = engines.connect(run.engine)
+    inputs = engines.load_inputs(backend, snapshot_dir=snapshot, feeds=feeds)
+    table = indicator_table(inputs, as_of=run.as_of, names=definition_indicators(definition))
+    params = {"monitoring_line": float(line.amount)}
+    households = engines.to_arrow(table.count().as_table()).column(0)[0].as_py()
+    fields = {
+        "monitoring_line": line,
+        "line_amount": line.amount,
+        "snapshot_id": snapshot.name,
+        "inputs": feeds.batches_json(),
+        "missing_months": feeds.missing_json(),
+        "households": households,
+    }
+    if run.kind == RunKind.DRY_RUN:
+        counts = engines.to_arrow(dry_run_counts(definition, table, params=params))
+        fields |= {
+            "counts": _counts_json(definition, counts),
+            "hits": sum(counts.column("flagged").to_pylist()),
+        }
+        _finish(run, fields, started)
+        return
+    flagged = engines.to_arrow(compile_rule_set(definition, table, params=params))
+    hits = _hits(definition, flagged, params=params, sources=feeds.batches_json(), line=line.amount)
+    fields |= {"counts": _flagged_counts(definition, flagged), "hits": flagged.num_rows}
+    with transaction.atomic():
+        result = alerts_refresh_from_screening(actor=actor, run_id=run.pk, hits=hits, as_of=run.as_of)
+        fields |= {"alerts_created": result.created, "alerts_refreshed": result.refreshed}
+        _finish(run, fields, started)
+
+
+def definition_indicators(definition: RuleSetDef) -> list[str] | None:
+    """The indicators a rule set needs, so a run computes nothing else (every indicator has a cost)."""
+    kinds = {name: ind.kind for name, ind in REGISTRY.items()}
+    names: set[str] = set()
+    for rule in definition.rules:
+        names.update(check_expression(rule.when, kinds).names)
+        names.update(placeholders(rule.explain.zh))
+        names.update(placeholders(rule.explain.en))
+    return sorted(n for n in names if n in REGISTRY)
+
+
+def _finish(run: ScreeningRun, fields: dict, started: float) -> None:
+    for name, value in fields.items():
+        setattr(run, name, value)
+    run.status = RunStatus.DONE
+    run.finished_at = timezone.now()
+    run.duration_s = time.perf_counter() - started
+    if run.missing_months:
+        run.message = _("Some feed months were missing; the run used what there was: {months}.").format(
+            months="; ".join(f"{source} {', '.join(months)}" for source, months in run.missing_months)
+        )
+    run.save()
+    audit_record(
+        actor="system",
+        action=f"screening.{run.kind}",
+        obj=run,
+        data={"households": run.households, "hits": run.hits, "duration_s": round(run.duration_s, 3)},
+    )
+
+
+def _counts_json(definition: RuleSetDef, counts: pa.Table) -> dict:
+    """{"townships": {code: {"households": n, "flagged": n, "rules": {rule: n}}}} for the dry-run table."""
+    rows = counts.to_pylist()
+    return {
+        "townships": {
+            row["township_code"]: {
+                "households": row["households"],
+                "flagged": row["flagged"],
+                "rules": {r.code: row[rule_column(r.code)] for r in definition.rules},
+            }
+            for row in rows
+        }
+    }
+
+
+def _flagged_counts(definition: RuleSetDef, flagged: pa.Table) -> dict:
+    townships: dict[str, dict] = {}
+    for township in pc.unique(flagged["township_code"]).to_pylist() if flagged.num_rows else []:
+        part = flagged.filter(pc.equal(flagged["township_code"], township))
+        townships[township] = {
+            "flagged": part.num_rows,
+            "rules": {
+                r.code: pc.sum(part[rule_column(r.code)].cast(pa.int64())).as_py() or 0
+                for r in definition.rules
+            },
+        }
+    return {"townships": townships}
+
+
+def _hits(
+    definition: RuleSetDef, flagged: pa.Table, *, params: dict[str, float], sources: dict, line: Decimal
+) -> Sequence[RuleHit]:
+    """One hit per household and risk code: the highest level among the rules that fired with that code, and
+    every such rule's values and explanation as evidence. Runs over the flagged rows only (a few per cent)."""
+    hits: dict[tuple[int, str], dict] = {}
+    for row in flagged.to_pylist():
+        for rule in definition.rules:
+            if not row[rule_column(rule.code)]:
+                continue
+            values = {k: v for k, v in row.items() if k in _rule_names(rule)}
+            numbers = values | dict(definition.parameters) | params
+            entry = {
+                "rule": rule.code,
+                "name": {"zh": rule.name.zh, "en": rule.name.en},
+                "values": {k: _json_value(v) for k, v in values.items()},
+                "explain": {
+                    "zh": explain(rule, numbers, language="zh"),
+                    "en": explain(rule, numbers, language="en"),
+                },
+            }
+            for code in rule.risk_codes:
+                hit = hits.setdefault(
+                    (row["household_id"], code),
+                    {"village": row["village_code"], "level": rule.level.value, "rules": []},
+                )
+                if LEVEL_RANK[rule.level.value] > LEVEL_RANK[hit["level"]]:
+                    hit["level"] = rule.level.value
+                hit["rules"].append(entry)
+    return [
+        RuleHit(
+            household_id=household_id,
+            village_code=hit["village"],
+            risk_code=code,
+            level=hit["level"],
+            evidence={"rules": hit["rules"], "sources": sources, "line": str(line)},
+        )
+        for (household_id, code), hit in hits.items()
+    ]
+
+
+def _rule_names(rule) -> set[str]:
+    return set(placeholders(rule.explain.zh)) | set(placeholders(rule.explain.en))
+
+
+def _json_value(value):
+    if isinstance(value, float):
+        return round(value, 4)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
