@@ -339,3 +339,22 @@ def test_numeric_codes_shortened_by_excel_get_their_leading_zeros_back():
     values, errors = normalize_codes(pa.array(["201", "201.0", "0299", "2"]), ["0201", "0299"])
     assert values.to_pylist() == ["0201", "0201", "0299", None]
     assert errors[3].as_py() == "“2” is not one of the allowed values: 0201, 0299."
+
+
+def test_fixed_shapes_are_checked_character_by_character():
+    from fangpin.feeds.normalize import fixed_shape
+
+    values = pa.array(
+        ["2026-10-03", "2026/10/03", "2026-1-03", None, "２026-10-03", "abcdef0123", "2026-10-0X"]
+    )
+    assert fixed_shape(values, "9999-99-99").tolist() == [True, False, False, False, False, False, False]
+    assert fixed_shape(values, "hhhhhhhhhh").tolist() == [False, False, False, False, False, True, False]
+    assert fixed_shape(values, "9999-99-9X").tolist() == [True, False, False, False, False, False, True]
+    assert fixed_shape(pa.array([], pa.string()), "99").tolist() == []
+
+
+def test_first_bytes_are_read_from_the_buffers_of_sliced_arrays_too():
+    from fangpin.feeds.normalize import first_bytes
+
+    values = pa.array(["x", "=1", "", None, "中", "@a"]).slice(1)
+    assert first_bytes(values).tolist() == [ord("="), 0, 0, 0xE4, ord("@")]

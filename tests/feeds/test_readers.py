@@ -378,3 +378,18 @@ def test_csv_like_text_gives_batches_or_file_unreadable_never_a_crash(tmp_path, 
         assert numbers == sorted(set(numbers))
     except FileUnreadable as error:
         assert error.message
+
+
+def test_totals_in_full_width_letters_or_after_spaces_and_rows_of_unicode_spaces_are_dropped(tmp_path):
+    lines = [
+        HEADER,
+        ROWS[0],
+        "\u3000, \t,\u00a0,",
+        ",ＴＯＴＡＬ,,9",
+        "\u3000小计：,,,9",
+        "12,Total,,1",
+        ROWS[1],
+    ]
+    table, data = read_all(write(tmp_path, "\n".join(lines) + "\n"))
+    assert data["_row"].to_pylist() == [2, 6, 7]  # "12" first: a record, even with Total after it
+    assert table.total_rows == [4, 5]

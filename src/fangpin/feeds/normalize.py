@@ -134,7 +134,7 @@ def _null_where(values: pa.Array, mask: np.ndarray) -> pa.Array:
     return pc.if_else(pa.array(mask), pa.scalar(None, values.type), values)
 
 
-def _char_matrix(values: pa.Array, width: int) -> np.ndarray:
+def char_matrix(values: pa.Array, width: int) -> np.ndarray:
     """Strings that are all exactly `width` ASCII characters, as a (rows, width) byte matrix, without copying."""
     values = pc.cast(values, pa.string())
     if len(values) == 0:
@@ -144,6 +144,59 @@ def _char_matrix(values: pa.Array, width: int) -> np.ndarray:
     ]
     data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
     return data.reshape(len(values), width)
+
+
+def first_bytes(values: pa.Array) -> np.ndarray:
+    """The first byte of each cell (0 for an empty or null cell), read from the array's buffers."""
+    values = _as_strings(values)
+    if len(values) == 0:
+        return np.zeros(0, dtype=np.uint8)
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[
+        values.offset : values.offset + len(values) + 1
+    ]
+    data = values.buffers()[2]
+    if data is None:
+        return np.zeros(len(values), dtype=np.uint8)
+    data = np.frombuffer(data, dtype=np.uint8)
+    starts = offsets[:-1]
+    filled = offsets[1:] > starts
+    return np.where(filled, data[np.where(filled, starts, 0)] if len(data) else 0, 0).astype(np.uint8)
+
+
+_DIGIT_LOW = ord("0")
+
+
+def fixed_shape(values: pa.Array, shape: str) -> np.ndarray:
+    """Rows (as a mask) whose text is exactly `shape` character by character: "9" stands for an ASCII digit,
+    "X" for a digit or X, "h" for a lower-case hex digit, any other character for itself. Read from a byte
+    matrix: several times faster than a regular expression, for the common clean cells (2026-10-03, an
+    18-character ID number)."""
+    values = _as_strings(values)
+    width = len(shape)
+    lengths = pc.fill_null(pc.binary_length(values), -1).to_numpy(zero_copy_only=False)
+    fits = lengths == width
+    if not fits.any():
+        return fits
+    rows = None if fits.all() else np.flatnonzero(fits)
+    matrix = char_matrix(values if rows is None else values.take(pa.array(rows)), width)
+    # Whole-matrix tests, then the columns each position needs (faster than column by column).
+    codes = np.frombuffer(shape.encode(), dtype=np.uint8)
+    digit = (matrix - np.uint8(_DIGIT_LOW)) <= 9  # bytes below "0" wrap around to large numbers
+    ok = digit[:, codes == ord("9")].all(axis=1)
+    x_at = codes == ord("X")
+    if x_at.any():
+        ok &= (digit[:, x_at] | (matrix[:, x_at] == ord("X"))).all(axis=1)
+    hex_at = codes == ord("h")
+    if hex_at.any():
+        letters = (matrix[:, hex_at] - np.uint8(ord("a"))) <= 5
+        ok &= (digit[:, hex_at] | letters).all(axis=1)
+    literal = ~np.isin(codes, np.frombuffer(b"9Xh", dtype=np.uint8))
+    if literal.any():
+        ok &= (matrix[:, literal] == codes[literal]).all(axis=1)
+    if rows is None:
+        return ok
+    fits[rows] = ok
+    return fits
 
 
 def _ints(values: pa.Array) -> np.ndarray:
@@ -171,6 +224,7 @@ def _days_since_epoch(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> n
 
 _ID_EXCEL_NUMBER = r"^[0-9]+(\.[0-9]*)?E\+?[0-9]+$|^[0-9]{16,}\.[0-9]*$"
 _ID_SHAPE = r"^[0-9]{17}[0-9X]$"
+_ID_SHAPE_FIXED = "9" * 17 + "X"  # the same as _ID_SHAPE, for fixed_shape
 
 
 def _check_characters(digits: np.ndarray) -> np.ndarray:
@@ -180,7 +234,7 @@ def _check_characters(digits: np.ndarray) -> np.ndarray:
 
 def _check_shaped_ids(text: pa.Array, today: dt.date) -> Result:
     """Province, date of birth and check digit of ID numbers that all match ^[0-9]{17}[0-9X]$ (byte matrix)."""
-    matrix = _char_matrix(text, 18)
+    matrix = char_matrix(text, 18)
     digits = matrix[:, :17].astype(np.int64) - ord("0")
     province_bad = ~np.isin(digits[:, 0] * 10 + digits[:, 1], _PROVINCES)
     year = digits[:, 6] * 1000 + digits[:, 7] * 100 + digits[:, 8] * 10 + digits[:, 9]
@@ -249,7 +303,7 @@ def _normalize_messy_ids(raw: pa.Array, today: dt.date) -> Result:
         body = pc.binary_join_element_wise(
             pc.utf8_slice_codeunits(old, 0, 6), "19", pc.utf8_slice_codeunits(old, 6, 15), ""
         )
-        checks = _check_characters(_char_matrix(body, 17).astype(np.int64) - ord("0"))
+        checks = _check_characters(char_matrix(body, 17).astype(np.int64) - ord("0"))
         converted = pc.binary_join_element_wise(body, pc.cast(pa.array(checks.view("S1")), pa.string()), "")
         positions = np.arange(count)
         positions[old15] = count + np.arange(len(rows))
@@ -324,6 +378,13 @@ def _split_paths(
     return _split_rows(raw, _matches(raw, pattern), fast, full)
 
 
+def _split_shapes(
+    raw: pa.Array, shape: str, fast: Callable[[pa.Array], Result], full: Callable[[pa.Array], Result]
+) -> Result:
+    """`fast` on the rows of exactly `shape` (see `fixed_shape`), `full` on the others."""
+    return _split_rows(raw, fixed_shape(raw, shape), fast, full)
+
+
 def _split_rows(
     raw: pa.Array, simple: np.ndarray, fast: Callable[[pa.Array], Result], full: Callable[[pa.Array], Result]
 ) -> Result:
@@ -353,9 +414,9 @@ def normalize_id_numbers(values: pa.Array, *, today: dt.date | None = None) -> R
     17-digit numbers (the final character is missing; it is never guessed).
     """
     today = today or dt.date.today()
-    return _split_paths(
+    return _split_shapes(
         _as_strings(values),
-        _ID_SHAPE,
+        _ID_SHAPE_FIXED,
         lambda text: _check_shaped_ids(text, today),
         lambda text: _normalize_messy_ids(text, today),
     )
@@ -413,13 +474,13 @@ def _dates_or_serials(text: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return days, matched, real, serial_out_of_range
 
 
-_ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-_ISO_MONTH = r"^[0-9]{4}-[0-9]{2}$"
+_ISO_DATE = "9999-99-99"  # shapes for fixed_shape
+_ISO_MONTH = "9999-99"
 
 
 def _parse_iso(text: pa.Array, width: int) -> Result:
     """Dates (width 10, YYYY-MM-DD) or months (width 7, YYYY-MM) in ISO form, read from a byte matrix."""
-    matrix = _char_matrix(text, width).astype(np.int64) - ord("0")
+    matrix = char_matrix(text, width).astype(np.int64) - ord("0")
     year = matrix[:, 0] * 1000 + matrix[:, 1] * 100 + matrix[:, 2] * 10 + matrix[:, 3]
     month = matrix[:, 5] * 10 + matrix[:, 6]
     day = matrix[:, 8] * 10 + matrix[:, 9] if width == 10 else np.ones_like(month)
@@ -442,7 +503,7 @@ def parse_dates(values: pa.Array) -> Result:
     or an Excel date number (10000–60000). Day-first and month-first forms (03/10/2026) are refused: they
     are ambiguous.
     """
-    return _split_paths(_as_strings(values), _ISO_DATE, lambda t: _parse_iso(t, 10), _parse_messy_dates)
+    return _split_shapes(_as_strings(values), _ISO_DATE, lambda t: _parse_iso(t, 10), _parse_messy_dates)
 
 
 def _parse_messy_dates(raw: pa.Array) -> Result:
@@ -489,7 +550,7 @@ def parse_months(values: pa.Array) -> Result:
     """Months as the date32 of their first day, from 2026-10, 2026/10, 202610, 2026年10月; a full date or an
     Excel date number gives its month.
     """
-    return _split_paths(_as_strings(values), _ISO_MONTH, lambda t: _parse_iso(t, 7), _parse_messy_months)
+    return _split_shapes(_as_strings(values), _ISO_MONTH, lambda t: _parse_iso(t, 7), _parse_messy_months)
 
 
 def _parse_messy_months(raw: pa.Array) -> Result:

@@ -23,6 +23,7 @@ import python_calamine
 from django.utils.translation import gettext as _
 
 from fangpin.core.errors import FangpinError
+from fangpin.feeds import normalize
 
 ROW = "_row"
 TOO_LONG = "_too_long"
@@ -40,6 +41,7 @@ _DATA_LIKE = re.compile(
 )
 _NOTE = re.compile(r"[:：]\s*\S")  # "填报单位：安宁县民政局", a note above the table, not a column name
 _TOTAL_ROW = r"^(合计|总计|小计|共计|总合计|total|subtotal|grandtotal)[:：]?$"
+_TOTAL_LEADS = np.frombuffer(b"tTsSgG", dtype=np.uint8)  # the ASCII letters a total's first word starts with
 # Control characters other than tab, CR and LF: a text file with more than a few is binary.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -81,6 +83,35 @@ def find_header_row(rows: Sequence[Sequence[str]]) -> int:
         if 2 * sum(1 for width in below if width >= len(cells) + 2) <= len(below):
             return index
     raise _no_header()
+
+
+def _empty_cells(column: pa.Array) -> np.ndarray:
+    """Cells that are null, empty or only white space."""
+    lead = normalize.first_bytes(column)
+    # A printable ASCII character other than a space first: certainly filled, without the Unicode test.
+    empty = ~((lead > 0x20) & (lead < 0x7F))
+    unsure = np.flatnonzero(empty)
+    if len(unsure):
+        cells = column.take(pa.array(unsure)) if len(unsure) < len(column) else column
+        blank = pc.or_(pc.equal(pc.binary_length(cells), 0), pc.utf8_is_space(cells))
+        empty[unsure] = pc.fill_null(blank, True).to_numpy(zero_copy_only=False)
+    return empty
+
+
+def _first_filled(columns: Sequence[pa.Array]) -> np.ndarray:
+    """For each row, the index of its first filled column (-1 when every cell is empty). Each column is
+    tested only on the rows still without a filled cell: usually the first column settles nearly all."""
+    count = len(columns[0]) if columns else 0
+    first = np.full(count, -1, dtype=np.int64)
+    undecided = np.arange(count)
+    for index, column in enumerate(columns):
+        if not len(undecided):
+            break
+        cells = column if len(undecided) == count else column.take(pa.array(undecided))
+        empty = _empty_cells(cells)
+        first[undecided[~empty]] = index
+        undecided = undecided[empty]
+    return first
 
 
 def _no_header() -> FileUnreadable:
@@ -175,21 +206,19 @@ class RawTable:
     def _finish(self, chunk: pa.Table) -> pa.Table:
         count = chunk.num_rows
         columns = [chunk.column(name).combine_chunks() for name in self.names]
-        empty = np.ones((count, len(columns)), dtype=bool)
-        for index, column in enumerate(columns):
-            is_empty = pc.or_(pc.equal(pc.binary_length(column), 0), pc.utf8_is_space(column))
-            empty[:, index] = pc.fill_null(is_empty, True).to_numpy(zero_copy_only=False)
         problems = (
             chunk.column(ROW_PROBLEM).combine_chunks()
             if ROW_PROBLEM in chunk.column_names
             else pa.nulls(count, pa.string())
         )
-        problems = self._blank_column_problems(columns, empty, problems)
-        row_empty = empty.all(axis=1) & ~problems.is_valid().to_numpy(zero_copy_only=False)
-        total = self._total_rows(columns, empty, row_empty)
+        problems = self._blank_column_problems(columns, problems)
+        first = _first_filled(columns)
+        row_empty = (first < 0) & ~problems.is_valid().to_numpy(zero_copy_only=False)
+        total = self._total_rows(columns, first)
         rows = chunk.column(ROW).combine_chunks()
-        self.total_rows.extend(rows.filter(pa.array(total)).to_pylist())
-        keep = pa.array(~row_empty & ~total)
+        if total.any():
+            self.total_rows.extend(rows.filter(pa.array(total)).to_pylist())
+        keep = ~row_empty & ~total
         data = {
             name: column
             for name, column in zip(self.names, columns, strict=True)
@@ -197,23 +226,26 @@ class RawTable:
         }
         data, too_long = self._cut_long_cells(data)
         table = pa.table({**data, ROW: pc.cast(rows, pa.int64()), TOO_LONG: too_long, ROW_PROBLEM: problems})
+        if not keep.all():
+            table = table.filter(pa.array(keep))
         metadata = {b"fangpin.max_cell_bytes": str(self.max_cell_bytes).encode()}
-        return table.filter(keep).replace_schema_metadata(metadata)
+        return table.replace_schema_metadata(metadata)
 
-    def _blank_column_problems(
-        self, columns: Sequence[pa.Array], empty: np.ndarray, problems: pa.Array
-    ) -> pa.Array:
+    def _blank_column_problems(self, columns: Sequence[pa.Array], problems: pa.Array) -> pa.Array:
         """A row problem for every value found under a column without a header (the rare, slow path)."""
         blank = [i for i, name in enumerate(self.names) if name.startswith("_blank_")]
-        if not blank or empty[:, blank].all():
+        if not blank:
+            return problems
+        empty = np.column_stack([_empty_cells(columns[i]) for i in blank])
+        if empty.all():
             return problems
         messages = problems.to_pylist()
-        for row in np.flatnonzero(~empty[:, blank].all(axis=1)):
+        for row in np.flatnonzero(~empty.all(axis=1)):
             found = [
                 _("column %(column)s has “%(value)s”")
                 % {"column": column_letter(self.first_column + i), "value": columns[i][row].as_py()[:40]}
-                for i in blank
-                if not empty[row, i]
+                for position, i in enumerate(blank)
+                if not empty[row, position]
             ]
             text = _("There are values where the header row has no column name: %(cells)s.") % {
                 "cells": "; ".join(found)
@@ -222,14 +254,18 @@ class RawTable:
         return pa.array(messages, pa.string())
 
     @staticmethod
-    def _total_rows(columns: Sequence[pa.Array], empty: np.ndarray, row_empty: np.ndarray) -> np.ndarray:
+    def _total_rows(columns: Sequence[pa.Array], first: np.ndarray) -> np.ndarray:
         """Rows whose first filled cell says 合计, 总计, 小计 or Total: sums, not records."""
-        total = np.zeros(len(row_empty), dtype=bool)
-        if not len(columns):
-            return total
-        first = np.argmin(empty, axis=1)
+        total = np.zeros(len(first), dtype=bool)
         for index, column in enumerate(columns):
-            rows = np.flatnonzero((first == index) & ~row_empty)
+            rows = np.flatnonzero(first == index)
+            if not len(rows):
+                continue
+            # A cell starting with a printable ASCII character other than those of "total", "subtotal"
+            # and "grandtotal" cannot be a total (normalising and removing spaces keeps that character
+            # first): ID numbers, dates and amounts are passed over without the costly full test.
+            lead = normalize.first_bytes(column.take(pa.array(rows)) if len(rows) < len(column) else column)
+            rows = rows[~((lead > 0x20) & (lead < 0x80) & ~np.isin(lead, _TOTAL_LEADS))]
             if len(rows):
                 cells = pc.replace_substring_regex(
                     pc.utf8_normalize(column.take(pa.array(rows)), form="NFKC"), r"\s+", ""
@@ -243,16 +279,18 @@ class RawTable:
         count = len(next(iter(data.values())))
         flagged: dict[int, list[str]] = {}
         for header, column in data.items():
-            long = pc.fill_null(pc.greater(pc.binary_length(column), self.max_cell_bytes), False)
-            if not pc.any(long).as_py():
+            if (pc.max(pc.binary_length(column)).as_py() or 0) <= self.max_cell_bytes:
                 continue
+            long = pc.fill_null(pc.greater(pc.binary_length(column), self.max_cell_bytes), False)
             values = column.to_pylist()
             for row in np.flatnonzero(long.to_numpy(zero_copy_only=False)):
                 values[row] = values[row].encode()[: self.max_cell_bytes].decode("utf-8", "ignore")
                 flagged.setdefault(int(row), []).append(header)
             data[header] = pa.array(values, pa.string())
-        too_long = pa.array([flagged.get(row) for row in range(count)] if flagged else [None] * count)
-        return data, pc.cast(too_long, pa.list_(pa.string()))
+        if not flagged:
+            return data, pa.nulls(count, pa.list_(pa.string()))
+        too_long = pa.array([flagged.get(row) for row in range(count)], pa.list_(pa.string()))
+        return data, too_long
 
 
 # --- CSV ----------------------------------------------------------------------------------------------

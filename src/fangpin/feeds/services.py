@@ -30,6 +30,7 @@ from fangpin.feeds.models import BatchStatus, FeedBatch, FeedRow, FeedSchema, He
 from fangpin.feeds.readers import FileUnreadable, open_table
 from fangpin.feeds.schema import FeedSchemaDef, default_schemas, load_schema
 from fangpin.feeds.selectors import batch_get
+from fangpin.feeds.uploads import stored_digest
 from fangpin.feeds.validate import HeaderMapping as HeaderMap
 from fangpin.feeds.validate import map_headers, validate_batch
 from fangpin.registry.selectors import members_visible_to
@@ -95,6 +96,10 @@ class ImportResult:
 
 
 def _sha256(path: Path) -> str:
+    """The file's content hash; an upload is stored under its hash, so that is not computed twice."""
+    stored = stored_digest(path)
+    if stored is not None:
+        return stored
     digest = hashlib.sha256()
     with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -255,7 +260,7 @@ def _import_rows(
         stored = valid.drop_columns([c for c in [*pii, "village_code"] if c in valid.column_names])
         for column in matches.column_names[1:]:
             stored = stored.append_column(column, matches[column])
-        stored = stored.append_column("batch_id", pa.array([batch.pk] * stored.num_rows, pa.int64()))
+        stored = stored.append_column("batch_id", pa.repeat(pa.scalar(batch.pk, pa.int64()), stored.num_rows))
         writer.write(stored)
         _keep_rows(batch, invalid=checked.invalid, valid=valid, matches=matches)
         status = matches["match_status"]

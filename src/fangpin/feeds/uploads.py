@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
 _SUFFIX = re.compile(r"^\.[a-z0-9]{1,8}$")
+_STORED_NAME = re.compile(r"^([0-9a-f]{64})(?:\.[a-z0-9]{1,8})?$")
 
 
 @dataclass(frozen=True)
@@ -40,3 +41,13 @@ def store_upload(upload: UploadedFile, folder: Path | None = None) -> StoredUplo
         return StoredUpload(path=path, is_new=False)
     os.replace(temporary.name, path)
     return StoredUpload(path=path, is_new=True)
+
+
+def stored_digest(path: Path) -> str | None:
+    """The SHA-256 of a file kept by `store_upload` (its name, so the content need not be read again), or None
+    for any other file."""
+    path = Path(path)
+    found = _STORED_NAME.match(path.name)
+    if found is None or path.parent.resolve() != Path(settings.UPLOAD_DIR).resolve():
+        return None
+    return found.group(1)

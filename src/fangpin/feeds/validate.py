@@ -43,10 +43,11 @@ ARROW_TYPES: dict[ColumnType, pa.DataType] = {
     ColumnType.BOOLEAN: pa.bool_(),
 }
 
-# A cell that a spreadsheet would run as a formula. Signs are part of numbers, and a lone dash is the usual
-# "none" in Chinese forms, so amounts and integers are only checked for = and @, and "-" or "--" pass.
-_FORMULA = r"^[=+\-@]"
-_FORMULA_IN_NUMBER = r"^[=@]"
+# A cell that a spreadsheet would run as a formula: its first character. Signs are part of numbers, and a lone
+# dash is the usual "none" in Chinese forms, so amounts and integers are only checked for = and @, and "-" or
+# "--" pass.
+_FORMULA = "=+-@"
+_FORMULA_IN_NUMBER = "=@"
 _ONLY_DASHES = r"^-+$"
 # ="0201" is Excel users' way to keep leading zeros in a CSV: the text inside is meant, not a formula.
 _EXCEL_TEXT = r'^\s*="(.*)"\s*$'
@@ -213,6 +214,18 @@ def _mask(array: pa.Array) -> np.ndarray:
     return pc.fill_null(array, False).to_numpy(zero_copy_only=False)
 
 
+def _formulas(raw: pa.Array, signs: str) -> np.ndarray:
+    """Cells starting with one of `signs` (ASCII), except dashes only ("-", "--"); read from the first byte of
+    each cell."""
+    first = normalize.first_bytes(raw)
+    found = np.isin(first, np.frombuffer(signs.encode(), dtype=np.uint8))
+    if "-" in signs:
+        dashes = np.flatnonzero(first == ord("-"))
+        if len(dashes):
+            found[dashes] = ~_mask(pc.match_substring_regex(raw.take(pa.array(dashes)), _ONLY_DASHES))
+    return found
+
+
 def _range_checks(
     column: ColumnDef, values: pa.Array, raw: pa.Array, today: dt.date
 ) -> list[tuple[np.ndarray, str, Build]]:
@@ -333,7 +346,10 @@ def validate_batch(
             if header is not None
             else pa.nulls(count, pa.string())
         )
-        if column.type in (ColumnType.ID_NUMBER, ColumnType.CODE, ColumnType.INTEGER):
+        if (
+            column.type in (ColumnType.ID_NUMBER, ColumnType.CODE, ColumnType.INTEGER)
+            and pc.any(pc.match_substring(raw, '="')).as_py()
+        ):
             raw = pc.replace_substring_regex(raw, _EXCEL_TEXT, r"\1")
         values, parse_errors = _parse(column, raw, today)
         values = pc.cast(values, ARROW_TYPES[column.type])
@@ -343,9 +359,7 @@ def validate_batch(
         if header in long_cells:
             too_long[long_cells[header]] = True
         numeric = column.type in (ColumnType.AMOUNT, ColumnType.INTEGER)
-        formula = _mask(pc.match_substring_regex(raw, _FORMULA_IN_NUMBER if numeric else _FORMULA)) & ~_mask(
-            pc.match_substring_regex(raw, _ONLY_DASHES)
-        )
+        formula = _formulas(raw, _FORMULA_IN_NUMBER if numeric else _FORMULA)
         label = column.label()
         checks: list[tuple[np.ndarray, str, Build]] = [
             (
@@ -407,6 +421,21 @@ def _max_cell_bytes(batch: pa.Table) -> int:
     return int(metadata.get(b"fangpin.max_cell_bytes", b"100000"))
 
 
+def _key_codes(columns: Sequence[pa.Array]) -> np.ndarray:
+    """One integer per row, equal for rows whose values are equal in every column (nulls equal each other)."""
+    codes = np.zeros(len(columns[0]), dtype=np.int64)
+    size = 1
+    for column in columns:
+        encoded = pc.dictionary_encode(column, null_encoding="encode")
+        cardinality = max(len(encoded.dictionary), 1)
+        if size * cardinality >= 2**62:  # renumber densely before the combined number could overflow
+            _unique, codes = np.unique(codes, return_inverse=True)
+            size = int(codes.max()) + 1
+        codes = codes * cardinality + encoded.indices.to_numpy(zero_copy_only=False)
+        size *= cardinality
+    return codes
+
+
 def _duplicates(
     schema: FeedSchemaDef, typed: Mapping[str, pa.Array], batch: pa.Table, bad: np.ndarray, found: _Problems
 ) -> np.ndarray:
@@ -417,12 +446,7 @@ def _duplicates(
     candidates = np.flatnonzero(~bad)
     if len(candidates) < 2:
         return duplicate
-    parts = [
-        pc.fill_null(pc.cast(typed[name].take(pa.array(candidates)), pa.string()), "\x00")
-        for name in schema.key
-    ]
-    key = pc.binary_join_element_wise(*parts, "\x1f") if len(parts) > 1 else parts[0]
-    codes = pc.dictionary_encode(key).indices.to_numpy()
+    codes = _key_codes([typed[name].take(pa.array(candidates)) for name in schema.key])
     _unique, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
     first_of_row = first[inverse]
     repeats = np.flatnonzero(first_of_row != np.arange(len(candidates)))
