@@ -16,10 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangpin.accounts.roles import Role
-from fangpin.alerts.checks import check_level, check_risk_code, due_date, higher_level
+from fangpin.alerts.checks import check_level, check_risk_code, higher_level
 from fangpin.alerts.models import LEVEL_RANK, OPEN_STATUSES, Alert, AlertSource, AlertStatus
 from fangpin.audit.services import audit_record
 from fangpin.core.errors import NotFound, PermissionDenied, ValidationError
+from fangpin.monitoring.selectors import due_date
 from fangpin.screening.models import ScreeningRun
 
 _BATCH = 20_000  # rows per statement: arrays of this size keep PostgreSQL's statements and memory modest

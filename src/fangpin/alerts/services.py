@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from fangpin.accounts.roles import Role
 from fangpin.alerts import selectors
-from fangpin.alerts.checks import check_level, check_risk_code, due_date, higher_level
+from fangpin.alerts.checks import check_level, check_risk_code, higher_level
 from fangpin.alerts.evidence import RuleEvidence, explain_lines, feed_batches, rule_lines
 from fangpin.alerts.models import OPEN_STATUSES, Alert, AlertSource, AlertStatus
 
@@ -30,6 +30,7 @@ from fangpin.cases.services import case_open_identification
 from fangpin.core.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationError
 from fangpin.divisions.codes import code_range
 from fangpin.divisions.jurisdiction import Scope, scope_for
+from fangpin.monitoring.selectors import due_date
 from fangpin.registry.codes import MonitoringStatus
 from fangpin.registry.models import Household
 

@@ -4,29 +4,10 @@ Pure date arithmetic; the selector turns "is it overdue?" into one cut-off date 
 answers it for every household in one query.
 """
 
-import calendar
 import datetime as dt
 
-from fangpin.core.workdays import add_working_days
 from fangpin.monitoring.models import LimitUnit
-from fangpin.monitoring.selectors import Limit
-
-
-def _add_months(day: dt.date, n: int) -> dt.date:
-    """`day` moved by `n` months, kept at the month's last day when the target month is shorter (31 Jan → 28 Feb)."""
-    index = day.year * 12 + day.month - 1 + n
-    year, month = index // 12, index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def due_date(last: dt.date, limit: Limit) -> dt.date:
-    """The day by which the next visit after one on `last` has to happen."""
-    if limit.unit == LimitUnit.MONTHS:
-        return _add_months(last, limit.amount)
-    if limit.unit == LimitUnit.WORKING_DAYS:
-        return add_working_days(last, limit.amount)
-    return last + dt.timedelta(days=limit.amount)
-
+from fangpin.monitoring.selectors import Limit, limit_end
 
 _DAYS_PER_UNIT: dict[str, int] = {LimitUnit.MONTHS: 31, LimitUnit.WORKING_DAYS: 3, LimitUnit.DAYS: 1}
 
@@ -34,19 +15,19 @@ _DAYS_PER_UNIT: dict[str, int] = {LimitUnit.MONTHS: 31, LimitUnit.WORKING_DAYS: 
 def overdue_cutoff(today: dt.date, limit: Limit) -> dt.date:
     """The latest last-visit date whose next visit is overdue on `today` (due before today).
 
-    `due_date` never decreases as `last` grows, so a binary search over a window wide enough for any limit
+    `limit_end` never decreases as `last` grows, so a binary search over a window wide enough for any limit
     finds it exactly, month ends and holidays included.
     """
     # Calendar days per unit, generously: a month is at most 31 days, 1 working day at most 3 around holidays
     # (longer runs are covered by the 40 days added below).
     span = _DAYS_PER_UNIT.get(str(limit.unit), 1)
     low = today - dt.timedelta(days=limit.amount * span + 40)  # due(low) < today: overdue
-    while due_date(low, limit) >= today:  # never for the units above; kept so a new unit cannot go wrong
+    while limit_end(low, limit) >= today:  # never for the units above; kept so a new unit cannot go wrong
         low -= dt.timedelta(days=limit.amount * span + 40)
     high = today  # due(today) >= today: not overdue
     while (high - low).days > 1:
         mid = low + dt.timedelta(days=(high - low).days // 2)
-        if due_date(mid, limit) < today:
+        if limit_end(mid, limit) < today:
             low = mid
         else:
             high = mid

@@ -23,10 +23,10 @@ from django.db.models.functions import Coalesce
 from fangpin.accounts.roles import Role
 from fangpin.assistance.codes import DeliveryStatus, FollowUpLevel, MeasureKind, PlanStatus
 from fangpin.assistance.models import Measure, MeasureType, Plan, RiskSuggestion, Visit
-from fangpin.assistance.schedule import due_date, overdue_cutoff
+from fangpin.assistance.schedule import overdue_cutoff
 from fangpin.core.errors import NotFound
 from fangpin.divisions.codes import parent_code
-from fangpin.monitoring.selectors import Limit, time_limit
+from fangpin.monitoring.selectors import Limit, limit_end, time_limit
 from fangpin.registry.codes import LABOUR_SKILLS, MonitoringStatus
 from fangpin.registry.models import Household, Member
 from fangpin.registry.selectors import households_visible_to
@@ -196,7 +196,7 @@ def _rows(households, *, red: Limit, other: Limit) -> list[FollowUp]:
             household=h,
             level=h.follow_up_level,
             last_visit=h.last_visit,
-            due=due_date(h.since, red if h.follow_up_level == FollowUpLevel.RED else other)
+            due=limit_end(h.since, red if h.follow_up_level == FollowUpLevel.RED else other)
             if h.since
             else None,
             is_overdue=h.is_overdue,

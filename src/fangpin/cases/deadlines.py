@@ -4,7 +4,6 @@ cases (on time, orange: due today or the next working day, red: overdue). Limits
 import datetime as dt
 from dataclasses import dataclass
 
-from dateutil.relativedelta import relativedelta
 from django.db.models import Q
 from django.utils import timezone
 
@@ -13,31 +12,19 @@ from fangpin.cases.models import Case
 from fangpin.cases.rules import DeadlineState, deadline_state
 from fangpin.cases.workflow import Kind, State, is_open
 from fangpin.core.workdays import add_working_days
-from fangpin.monitoring.models import LimitUnit
-from fangpin.monitoring.selectors import time_limit
+from fangpin.monitoring.selectors import due_date
 
 _TOTAL = {Kind.IDENTIFICATION: "identification_total", Kind.ELIMINATION: "elimination_total"}
 # The first home visit closes these states; until then the nearer first-visit limit applies.
 _BEFORE_FIRST_VISIT = {State.CONSENT, State.VERIFICATION}
 
 
-def due_after(start: dt.date, key: str) -> dt.date:
-    """`start` plus the configured limit `key`, in its unit. (alerts/checks.py and assistance/schedule.py carry
-    the same function; it belongs once, beside `time_limit` — see the report.)"""
-    limit = time_limit(key)
-    if limit.unit == LimitUnit.WORKING_DAYS:
-        return add_working_days(start, limit.amount)
-    if limit.unit == LimitUnit.MONTHS:
-        return start + relativedelta(months=limit.amount)
-    return start + dt.timedelta(days=limit.amount)
-
-
 def case_due_on(*, kind: Kind, started_on: dt.date) -> dt.date:
-    return due_after(started_on, _TOTAL[Kind(kind)])
+    return due_date(start=started_on, limit_key=_TOTAL[Kind(kind)])
 
 
 def first_visit_due(case: Case) -> dt.date:
-    return due_after(case.started_on, "alert_first_visit")
+    return due_date(start=case.started_on, limit_key="alert_first_visit")
 
 
 def step_due(case: Case) -> dt.date | None:

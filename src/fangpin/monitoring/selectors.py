@@ -1,7 +1,10 @@
+import datetime as dt
 from dataclasses import dataclass
 
+from dateutil.relativedelta import relativedelta
 from django.db.models import Q
 
+from fangpin.core.workdays import add_working_days
 from fangpin.monitoring.models import NATIONAL, LimitUnit, MonitoringLine, TimeLimit
 
 
@@ -58,3 +61,18 @@ def monitoring_lines_for(*, province_code: str) -> list[MonitoringLine]:
             "-year", "province_code"
         )
     )
+
+
+def limit_end(start: dt.date, limit: Limit) -> dt.date:
+    """`start` plus `limit` in its own unit: working days on the official calendar, calendar days, or months
+    (kept at the month's last day when the target month is shorter: 31 January + 1 month is 28 February)."""
+    if limit.unit == LimitUnit.WORKING_DAYS:
+        return add_working_days(start, limit.amount)
+    if limit.unit == LimitUnit.MONTHS:
+        return start + relativedelta(months=limit.amount)
+    return start + dt.timedelta(days=limit.amount)
+
+
+def due_date(*, start: dt.date, limit_key: str) -> dt.date:
+    """The deadline of the configured limit `limit_key` counted from `start`: the one place deadlines are made."""
+    return limit_end(start, time_limit(limit_key))
