@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangpin.accounts.roles import Role, can_import_feeds, can_resolve_matches
+from fangpin.alerts.push import alerts_from_feed_batch
 from fangpin.audit.services import audit_record
 from fangpin.core.bulk import bulk_insert
 from fangpin.core.errors import NotFound, PermissionDenied, ValidationError
@@ -208,6 +209,8 @@ def feed_batch_run(
             data={"source": schema.source, "file": batch.file_name, **{k: str(v) for k, v in counts.items()}},
         )
     log.info("feed batch %s imported: %s", batch.pk, counts)
+    # Push events (a death reported by 公安) reach the village queue now, not at the month's screening.
+    alerts_from_feed_batch(actor=batch.uploaded_by or "system", batch_id=batch.pk)
     return batch
 
 
