@@ -245,3 +245,15 @@ def test_a_village_cadre_cannot_close_another_villages_alert(users, households, 
         alert_dismiss(actor=users[Role.VILLAGE], alert_id=alert.pk, reason="x", visited_on=TODAY)
     alert.refresh_from_db()
     assert alert.status == "open"
+
+
+def test_the_assignee_gets_an_email_once_the_assignment_commits(
+    users, households, today, django_capture_on_commit_callbacks, mailoutbox
+):
+    cadre = users[Role.VILLAGE]
+    cadre.email = "cadre@example.cn"
+    cadre.save(update_fields=["email"])
+    alert = _raise(cadre, households["a1"])
+    with django_capture_on_commit_callbacks(execute=True):
+        alert_assign(actor=users[Role.TOWNSHIP], alert_id=alert.pk, assignee_id=cadre.pk)
+    assert [m.to for m in mailoutbox] == [["cadre@example.cn"]]

@@ -85,7 +85,9 @@ def _journey(browser: Browser, base_url: str, households, *, member: Member, id_
     page.fill("input[name=password]", "pw-for-tests-1")
     page.get_by_role("button", name="登录").click()
 
-    # The list: only the cadre's own village.
+    # Staff land on their inbox; the list from the menu holds only the cadre's own village.
+    expect(page.locator("h1")).to_have_text("我的待办")
+    page.locator("nav.mainnav").get_by_role("link", name="农户", exact=False).first.click()
     expect(page.locator("h1")).to_have_text("农户列表")
     rows = page.locator("table.data tbody tr")
     expect(rows).to_have_count(2)

@@ -416,7 +416,7 @@ def test_login_page_renders_and_logs_in(client, users):
     page = client.get(reverse("login")).content.decode()
     assert "<form" in page and 'name="password"' in page
     response = client.post(reverse("login"), {"username": "village", "password": "pw-for-tests-1"})
-    assert response.status_code == 302 and response["Location"] == reverse("household-list")
+    assert response.status_code == 302 and response["Location"] == reverse("inbox")
     assert client.post(reverse("logout")).status_code == 302
     assert client.get(reverse("household-list")).status_code == 302
 

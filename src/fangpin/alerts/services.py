@@ -33,6 +33,7 @@ from fangpin.divisions.jurisdiction import Scope, scope_for
 from fangpin.monitoring.selectors import due_date
 from fangpin.registry.codes import MonitoringStatus
 from fangpin.registry.models import Household
+from fangpin.web.notify import notify_alert_assigned
 
 # Who works the queue (these sets belong in accounts/roles.py beside can_edit_registry; see the report).
 _WORKS_ALERTS = frozenset({Role.VILLAGE, Role.TOWNSHIP, Role.COUNTY})
@@ -221,6 +222,7 @@ def alert_assign(*, actor, alert_id: int, assignee_id: int) -> Alert:
     audit_record(
         actor=actor, action="alert.assign", obj=alert, data={"to": assignee.pk, "username": assignee.username}
     )
+    transaction.on_commit(lambda: notify_alert_assigned(alert))  # mail only once the assignment has committed
     return alert
 
 

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from fangpin.web import feeds_views, views
+from fangpin.web import feeds_views, inbox_views, views
 from fangpin.web.forms import LoginForm
 
 urlpatterns = [
@@ -15,6 +15,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),  # POST only since Django 5.0
+    path("inbox/", inbox_views.inbox, name="inbox"),
     path("", views.household_list, name="household-list"),
     path("households/", views.household_list),
     path("households/<int:pk>/", views.household_detail, name="household-detail"),

@@ -101,7 +101,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "household-list"
+LOGIN_REDIRECT_URL = "inbox"  # staff land on what waits for them; other roles are sent on from there
+# Mail (alert assignments, the daily digest): printed to the console unless a real backend is configured.
+EMAIL_BACKEND = os.environ.get("FANGPIN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("FANGPIN_FROM_EMAIL", "fangpin@localhost")
+FANGPIN_SITE_URL = os.environ.get("FANGPIN_SITE_URL", "http://127.0.0.1:8000")  # links in e-mails
 LOGOUT_REDIRECT_URL = "login"
 
 AUTH_PASSWORD_VALIDATORS = [
