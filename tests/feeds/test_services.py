@@ -55,6 +55,11 @@ def _health_file(tmp_path, lines, name="health.csv"):
     return path
 
 
+def _wrong_check_digit(id_number: str) -> str:
+    # Any other digit: a fixed "0" would be right for one ID in eleven, and the row a plain duplicate.
+    return id_number[:-1] + ("1" if id_number[-1] == "0" else "0")
+
+
 def _rows(people):
     a, b = people
     stranger = make_id_number(region="110105", birth=dt.date(1960, 1, 1))
@@ -63,7 +68,7 @@ def _rows(people):
         f"{_id_of(b)},{b.name},县中医院,20261005,20261008,20261009,5000,4000,1000",
         f"{_id_of(b)},{b.name},县中医院,20261005,20261008,20261009,5000,4000,1000",  # a duplicate row
         f"{stranger},外县人,市医院,2026-10-01,2026-10-02,2026-10-02,800,600,200",  # not in the county
-        f"{_id_of(a)[:-1]}0,{a.name},县人民医院,2026-10-03,,2026-10-12,100,0,100",  # wrong check digit
+        f"{_wrong_check_digit(_id_of(a))},{a.name},县人民医院,2026-10-03,,2026-10-12,100,0,100",
         f"{_id_of(a)},{a.name},县人民医院,2099-01-01,,2026-10-12,100,0,-5",  # future date, negative amount
     ]
 
@@ -80,7 +85,8 @@ def test_a_gbk_file_with_a_title_and_a_total_row_is_imported_and_every_row_is_ke
 
     invalid = FeedRow.objects.filter(batch=batch, status=RowStatus.INVALID)
     assert {r.row_number for r in invalid} == {5, 7, 8}  # the duplicate, the bad check digit, the bad dates
-    assert any("check digit" in r.message for r in invalid if r.row_number == 7)
+    messages = [r.message for r in invalid if r.row_number == 7]
+    assert any("check digit" in m for m in messages), messages
     assert {r.column for r in invalid if r.row_number == 8} >= {"admission_date", "out_of_pocket"}
 
     [path] = store.batch_files(source="health", batch_id=batch.pk)

@@ -42,6 +42,7 @@ def test_county_fixes_a_rule_dry_runs_it_and_activates_it(live_server, screened_
 
         page.locator("form[action$='/dry-run/'] button").click()  # runs in the request (immediate tasks)
         expect(page).to_have_url(re.compile(r"/screening/runs/\d+/$"))
+        expect(page.locator("main")).to_contain_text("已完成")  # else the page shows why the run failed
         page.go_back()
         page.reload()
         expect(page.locator("table.rule-counts")).to_be_visible()

@@ -1,6 +1,7 @@
 """Rule-set versions and screening runs, end to end on a small simulated county with its department files."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
@@ -9,6 +10,7 @@ from fangpin.alerts.models import Alert, AlertSource
 from fangpin.audit.models import AuditEvent
 from fangpin.core.errors import PermissionDenied, ValidationError
 from fangpin.feeds.models import BatchStatus, FeedBatch
+from fangpin.monitoring.models import MonitoringLine
 from fangpin.screening import services
 from fangpin.screening.models import RuleSet, RuleSetStatus, RunKind, RunStatus, ScreeningRun
 from fangpin.screening.rules import RuleSetInvalid
@@ -23,6 +25,8 @@ AS_OF = dt.date(2026, 10, 1)
 def screened_county(users, tmp_path, settings):
     """A 1,000-household county, its department files imported, the default rules active."""
     settings.PARQUET_DIR = tmp_path / "parquet"
+    # A transactional test (the browser's) starts from a flushed database, without the migration's national line.
+    MonitoringLine.objects.get_or_create(province_code="00", year=2021, defaults={"amount": Decimal("6000")})
     result = county_simulate(
         actor="test",
         params=SimulationParams(households=1_000, seed=11),

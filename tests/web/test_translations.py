@@ -1,6 +1,8 @@
 """Every Chinese catalogue (the package's and each app's own) is complete, and each compiled .mo matches the
 .po committed beside it."""
 
+import os
+import subprocess
 from pathlib import Path
 
 import polib
@@ -35,3 +37,14 @@ def test_the_compiled_catalogue_is_up_to_date_with_the_po_file(po, tmp_path):
     po.save_as_mofile(str(fresh))
     committed = polib.mofile(str(Path(po.fpath).with_suffix(".mo")))
     assert _entries(committed) == _entries(polib.mofile(str(fresh)))
+
+
+def test_each_catalogue_passes_gettexts_own_checks(po):
+    """msgfmt --check is what makemessages and compilemessages run; a catalogue it rejects breaks the next
+    makemessages, even when polib reads it."""
+    result = subprocess.run(
+        ["msgfmt", "--check-format", "--check-domain", "-o", os.devnull, po.fpath],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr

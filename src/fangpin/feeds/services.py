@@ -35,6 +35,7 @@ from fangpin.feeds.uploads import stored_digest
 from fangpin.feeds.validate import HeaderMapping as HeaderMap
 from fangpin.feeds.validate import map_headers, validate_batch
 from fangpin.registry.selectors import members_visible_to
+from fangpin.screening.quality.tasks import quality_after_import_task
 
 log = logging.getLogger(__name__)
 
@@ -211,6 +212,9 @@ def feed_batch_run(
     log.info("feed batch %s imported: %s", batch.pk, counts)
     # Push events (a death reported by 公安) reach the village queue now, not at the month's screening.
     alerts_from_feed_batch(actor=batch.uploaded_by or "system", batch_id=batch.pk)
+    transaction.on_commit(
+        lambda: quality_after_import_task.enqueue(batch.pk)
+    )  # data-quality checks after imports
     return batch
 
 

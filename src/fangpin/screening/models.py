@@ -1,9 +1,11 @@
-"""Rule sets (versioned, validated on save) and the screening runs that evaluate them."""
+"""Rule sets (versioned, validated on save), the screening runs that evaluate them, and the data-quality runs
+(数据质量校验) with the issues each found: the county's "screen → fix → re-screen" history."""
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RulePurpose(models.TextChoices):
@@ -137,3 +139,85 @@ class ScreeningRun(models.Model):
     @property
     def is_partial(self) -> bool:
         return bool(self.missing_months)
+
+
+class QualityTrigger(models.TextChoices):
+    MONTHLY = "monthly", _("monthly check")
+    IMPORT = "import", _("after an import")
+    MANUAL = "manual", _("run by hand")
+
+
+class Severity(models.TextChoices):
+    # A quality rule's `level` in the rule language, read as severity: red must be fixed before reporting.
+    RED = "red", pgettext_lazy("quality", "must fix")
+    ORANGE = "orange", pgettext_lazy("quality", "should fix")
+    YELLOW = "yellow", pgettext_lazy("quality", "check")
+
+
+class QualityRun(models.Model):
+    """One run of the active quality rule set over the whole registry, and how it compares with the run before."""
+
+    rule_set = models.ForeignKey(
+        "screening.RuleSet", verbose_name=_("rule set"), on_delete=models.PROTECT, related_name="quality_runs"
+    )
+    trigger = models.CharField(_("trigger"), max_length=8, choices=QualityTrigger.choices)
+    as_of = models.DateField(_("checked on"))
+    households = models.PositiveIntegerField(_("households checked"), default=0)
+    issues = models.PositiveIntegerField(_("issues"), default=0)
+    new_issues = models.PositiveIntegerField(_("new issues"), default=0)
+    still_open = models.PositiveIntegerField(_("issues still open"), default=0)
+    fixed = models.PositiveIntegerField(_("issues fixed since the last run"), default=0)
+    # Per national rule code: {"issues": n, "new": n, "fixed": n}.
+    counts = models.JSONField(_("counts per rule"), default=dict)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"))
+
+    class Meta:
+        verbose_name = _("data-quality run")
+        verbose_name_plural = _("data-quality runs")
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_trigger_display()} {self.as_of:%Y-%m-%d} #{self.pk}"
+
+
+class QualityIssue(models.Model):
+    """One rule that one household breaks in one run, explained in both interface languages."""
+
+    run = models.ForeignKey(QualityRun, verbose_name=_("run"), on_delete=models.PROTECT, related_name="found")
+    household = models.ForeignKey(
+        "registry.Household", verbose_name=_("household"), on_delete=models.PROTECT, related_name="+"
+    )
+    village_code = models.CharField(_("village"), max_length=12)
+    township_code = models.CharField(_("township"), max_length=12)
+    rule_code = models.CharField(_("rule"), max_length=20)
+    severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices)
+    explanation_zh = models.TextField(_("explanation (Chinese)"))
+    explanation_en = models.TextField(_("explanation (English)"))
+    values = models.JSONField(_("values"), default=dict)
+    is_new = models.BooleanField(_("new in this run"), default=True)
+
+    class Meta:
+        verbose_name = _("data-quality issue")
+        verbose_name_plural = _("data-quality issues")
+        ordering = ["village_code", "household_id", "rule_code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "household", "rule_code"], name="quality_issue_once_per_run"
+            )
+        ]
+        indexes = [models.Index(fields=["run", "village_code"])]
+
+    def __str__(self) -> str:
+        return f"{self.rule_code} {self.household_id}"
+
+    def explanation(self, language: str) -> str:
+        return self.explanation_zh if language.lower().startswith("zh") else self.explanation_en

@@ -1,6 +1,6 @@
 """URLs of the screening pages (included at the site root by fangpin.web.urls)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from fangpin.screening import views
 
@@ -12,4 +12,5 @@ urlpatterns = [
     path("screening/rules/<int:pk>/dry-run/", views.rule_set_dry_run, name="screening-rule-set-dry-run"),
     path("screening/rules/<int:pk>/activate/", views.rule_set_activate, name="screening-rule-set-activate"),
     path("screening/runs/<int:pk>/", views.run_detail, name="screening-run"),
+    path("", include("fangpin.screening.quality.urls")),
 ]

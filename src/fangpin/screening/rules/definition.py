@@ -18,6 +18,8 @@ from fangpin.screening.indicators.base import REGISTRY, Indicator, Kind
 # The national risk codes (DESIGN.md §3) are kept once, in the registry's code list.
 RISK_CODES: frozenset[str] = frozenset(RiskType.values)
 SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
+# Rule codes may also start with a digit: data-quality checks keep the national numbering (1_11_004).
+RULE_CODE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 
 
 class Level(StrEnum):
@@ -116,6 +118,7 @@ class RuleSetInvalid(ValidationError):
 __all__ = [
     "MAX_RISKS",
     "RISK_CODES",
+    "RULE_CODE",
     "SCREENING_RUNTIME",
     "Catalogue",
     "Kind",

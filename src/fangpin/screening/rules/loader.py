@@ -17,6 +17,7 @@ from fangpin.screening.indicators.base import Kind
 from fangpin.screening.rules.definition import (
     MAX_RISKS,
     RISK_CODES,
+    RULE_CODE,
     SLUG,
     Catalogue,
     Problem,
@@ -70,13 +71,17 @@ def _has_aliases(root: yaml.Node | None) -> bool:
 
 
 def _risk_codes_as_text(node: yaml.Node | None) -> None:
-    """YAML reads `01` as the number 1 and `0201` as an octal 129; risk codes are always the text as written."""
+    """YAML reads `01` as the number 1, `0201` as an octal 129 and a national check code `1_11_004` as 111004;
+    risk codes and rule codes are always the text as written."""
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             if getattr(key, "value", None) == "risk_codes" and isinstance(value, yaml.SequenceNode):
                 for item in value.value:
                     if isinstance(item, yaml.ScalarNode) and item.tag == "tag:yaml.org,2002:int":
                         item.tag = _STR
+            is_code = getattr(key, "value", None) == "code" and isinstance(value, yaml.ScalarNode)
+            if is_code and value.tag == "tag:yaml.org,2002:int":
+                value.tag = _STR
             _risk_codes_as_text(value)
     elif isinstance(node, yaml.SequenceNode):
         for item in node.value:
@@ -206,7 +211,7 @@ def _semantic_problems(
             path = (field,) if isinstance(field, str) else field
             return dataclasses.replace(problem, rule=code, line=located.line(("rules", index, *path)))
 
-        if not SLUG.match(rule.code):
+        if not RULE_CODE.match(rule.code):
             message = _("rule code “{word}” must be lower-case letters, digits and _").format(word=rule.code)
             problems.append(at("code", Problem(None, rule.code, message)))
         if rule.code in seen:

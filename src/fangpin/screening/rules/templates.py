@@ -5,6 +5,7 @@ Numbers are shown the way Chinese documents write them (23,400; -35%); see READM
 import string
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 from django.utils.translation import gettext as _
 
@@ -20,9 +21,13 @@ YES_NO = {"zh": ("是", "否"), "en": ("yes", "no")}
 Piece = tuple[str, str | None, str]  # literal text, placeholder name (None at the end), format
 
 
-def parse_template(template: str) -> list[Piece]:
-    """The literal texts and placeholders of a template; ValueError when its braces do not pair."""
-    return [(text, name, spec or "") for text, name, spec, _conversion in string.Formatter().parse(template)]
+@lru_cache(maxsize=1024)
+def parse_template(template: str) -> tuple[Piece, ...]:
+    """The literal texts and placeholders of a template; ValueError when its braces do not pair. Cached: a run
+    renders the same few templates for every flagged household."""
+    return tuple(
+        (text, name, spec or "") for text, name, spec, _conversion in string.Formatter().parse(template)
+    )
 
 
 def placeholders(template: str) -> list[str]:
