@@ -259,3 +259,27 @@ def test_the_alert_page_runs_a_fixed_number_of_queries(english, users, alerts, d
     # self-reports, its history, the cadres to assign to, and the user's division in the page head.
     with django_assert_num_queries(12):
         english.get(url)
+
+
+def test_a_cadre_reports_a_risk_found_on_a_visit_from_the_household_page(english, users, households):
+    _login(english, users[Role.VILLAGE])
+    household = households["a1"]
+    assert english.get(f"/households/{household.pk}/alerts/new/").status_code == 200
+    response = english.post(
+        f"/households/{household.pk}/alerts/new/",
+        {"risk_code": "01", "level": "red", "note": "Father in hospital since Monday."},
+    )
+    assert response.status_code == 302
+    alert = Alert.objects.get(household=household)
+    assert (alert.source, alert.risk_code, alert.level) == ("visit", "01", "red")
+    assert alert.evidence["explain"]["zh"] == "Father in hospital since Monday."
+
+
+def test_a_cadre_cannot_report_a_risk_for_a_household_of_another_village(english, users, households):
+    _login(english, users[Role.VILLAGE])
+    other = households["b1"]
+    response = english.post(
+        f"/households/{other.pk}/alerts/new/", {"risk_code": "01", "level": "red", "note": "x"}
+    )
+    assert response.status_code == 404
+    assert not Alert.objects.exists()

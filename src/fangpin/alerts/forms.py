@@ -191,3 +191,13 @@ class StatusForm(forms.Form):
     phone = forms.CharField(
         label=_("Mobile phone"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "tel"})
     )
+
+
+class VisitFindingForm(forms.Form):
+    """A risk a cadre found on a visit or a sweep (基层干部排查), put on the queue like any other alert."""
+
+    risk_code = forms.ChoiceField(label=_("Risk type"), choices=RiskType.choices)
+    level = forms.ChoiceField(label=_("Level"), choices=AlertLevel.choices, initial=AlertLevel.ORANGE)
+    note = forms.CharField(
+        label=_("What the visit found"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000
+    )

@@ -8,6 +8,7 @@ urlpatterns = [
     path("alerts/", views.alert_list, name="alert-list"),
     path("alerts/<int:pk>/", views.alert_detail, name="alert-detail"),
     path("alerts/<int:pk>/assign/", views.alert_assign, name="alert-assign"),
+    path("households/<int:household_pk>/alerts/new/", views.alert_raise_from_visit, name="alert-raise"),
     path("alerts/<int:pk>/confirm/", views.alert_confirm, name="alert-confirm"),
     path("alerts/<int:pk>/dismiss/", views.alert_dismiss, name="alert-dismiss"),
     # The public self-report (一键申报): no log-in.

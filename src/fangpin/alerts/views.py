@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from fangpin.alerts import selectors, services
 from fangpin.alerts.forms import (
@@ -21,10 +21,12 @@ from fangpin.alerts.forms import (
     DismissForm,
     SelfReportForm,
     StatusForm,
+    VisitFindingForm,
 )
-from fangpin.alerts.models import AlertStatus
+from fangpin.alerts.models import AlertSource, AlertStatus
 from fangpin.alerts.self_reports import self_report_status, self_report_submit, village_for_code
 from fangpin.core.errors import PermissionDenied, TransitionNotAllowed, ValidationError
+from fangpin.registry.selectors import household_get
 from fangpin.web.display import no_households_reason
 from fangpin.web.views import _domain_errors
 
@@ -88,6 +90,29 @@ def _apply(form, write) -> bool:
         form.add_error(None, e.message)
         return False
     return True
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@_domain_errors
+def alert_raise_from_visit(request: HttpRequest, household_pk: int) -> HttpResponse:
+    """A cadre puts on the queue a risk found on a visit (the second discovery channel, 基层干部排查)."""
+    household = household_get(actor=request.user, household_id=household_pk)
+    form = VisitFindingForm(request.POST or None)
+    if request.method == "POST" and _apply(
+        form,
+        lambda d: services.alert_raise(
+            actor=request.user,
+            household_id=household.pk,
+            risk_code=d["risk_code"],
+            level=d["level"],
+            source=AlertSource.VISIT,
+            evidence={"explain": {"zh": d["note"], "en": d["note"]}, "visit": {"by": request.user.username}},
+        ),
+    ):
+        messages.success(request, _("The risk is on the alert queue."))
+        return redirect("household-detail", pk=household.pk)
+    return render(request, "alerts/raise.html", {"form": form, "household": household})
 
 
 @require_POST
