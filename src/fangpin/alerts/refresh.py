@@ -19,6 +19,7 @@ from fangpin.accounts.roles import Role
 from fangpin.alerts.checks import check_level, check_risk_code, higher_level
 from fangpin.alerts.models import LEVEL_RANK, OPEN_STATUSES, Alert, AlertSource, AlertStatus
 from fangpin.audit.services import audit_record
+from fangpin.core import clock
 from fangpin.core.errors import NotFound, PermissionDenied, ValidationError
 from fangpin.monitoring.selectors import due_date
 from fangpin.screening.models import ScreeningRun
@@ -102,7 +103,7 @@ def alerts_refresh_from_screening(
         if not ScreeningRun.objects.filter(pk=run_id).exists():
             raise NotFound(_("No such screening run."))
         now = timezone.now()
-        due = due_date(start=max(as_of, timezone.localdate()), limit_key="alert_first_visit")
+        due = due_date(start=max(as_of, clock.today()), limit_key="alert_first_visit")
         existing = _open_alerts(risk_codes={risk for _household, risk in merged})
         new: list[tuple[str, int, str, str, dict[str, Any]]] = []
         updates: list[tuple[int, str, dict[str, Any]]] = []

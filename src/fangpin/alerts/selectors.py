@@ -5,12 +5,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
-from django.utils import timezone
 
 from fangpin.accounts.models import User
 from fangpin.accounts.roles import Role
 from fangpin.alerts.models import LEVEL_RANK, OPEN_STATUSES, Alert, AlertStatus, SelfReport
 from fangpin.audit.models import AuditEvent
+from fangpin.core import clock
 from fangpin.core.errors import NotFound
 from fangpin.divisions.codes import InvalidDivisionCode, code_range, parent_code
 from fangpin.divisions.jurisdiction import scope_for
@@ -83,9 +83,7 @@ def alert_list(*, actor, filters: AlertFilter) -> QuerySet[Alert]:
 
 
 def alert_is_overdue(alert: Alert, *, today: dt.date | None = None) -> bool:
-    return (
-        alert.is_open and alert.visited_on is None and alert.first_visit_due < (today or timezone.localdate())
-    )
+    return alert.is_open and alert.visited_on is None and alert.first_visit_due < (today or clock.today())
 
 
 # Who may be given an alert to visit: the cadres of its village and the officers of its township.

@@ -27,6 +27,7 @@ from fangpin.alerts.refresh import alerts_refresh_from_screening as alerts_refre
 from fangpin.audit.services import audit_record
 from fangpin.cases.selectors import case_open_for_household
 from fangpin.cases.services import case_open_identification
+from fangpin.core import clock
 from fangpin.core.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationError
 from fangpin.divisions.codes import code_range
 from fangpin.divisions.jurisdiction import Scope, scope_for
@@ -134,7 +135,7 @@ def raise_or_reinforce(
                 source=source,
                 evidence=evidence,
                 raised_at=now,
-                first_visit_due=due_date(start=timezone.localdate(), limit_key=limit_key),
+                first_visit_due=due_date(start=clock.today(), limit_key=limit_key),
             )
             try:
                 with transaction.atomic():  # a savepoint: a concurrent raise of the same pair may win
@@ -155,7 +156,7 @@ def raise_or_reinforce(
         source=source,
         evidence=evidence,
         raised_at=now,
-        first_visit_due=due_date(start=timezone.localdate(), limit_key=limit_key),
+        first_visit_due=due_date(start=clock.today(), limit_key=limit_key),
     )
     audit_record(actor=actor, action="alert.raise", obj=alert, data=_summary(alert))
     return alert, True
@@ -232,7 +233,7 @@ def _check_visit(alert: Alert, *, text: str, visited_on: dt.date, field: str, mi
         raise ValidationError(missing, field=field)
     if len(text) > _TEXT_MAX:
         raise ValidationError(_("Keep it under %(n)d characters.") % {"n": _TEXT_MAX}, field=field)
-    if visited_on > timezone.localdate():
+    if visited_on > clock.today():
         raise ValidationError(_("The visit date is in the future."), field="visited_on")
     if visited_on < timezone.localtime(alert.raised_at).date():
         raise ValidationError(_("The visit date is before the alert was raised."), field="visited_on")
@@ -319,7 +320,7 @@ def alert_queue(
 ) -> AlertPage:
     """One page of the queue. It names households and reporters, so looking at it is audited."""
     result = Paginator(selectors.alert_list(actor=actor, filters=filters), page_size).get_page(page)
-    today = timezone.localdate()
+    today = clock.today()
     rows = [
         AlertRow(
             alert=alert,

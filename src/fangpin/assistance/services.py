@@ -10,7 +10,6 @@ from typing import ParamSpec, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangpin.accounts.roles import Role
@@ -18,6 +17,7 @@ from fangpin.assistance import selectors
 from fangpin.assistance.codes import DeliveryStatus, FollowUpLevel, PlanStatus, VisitSource
 from fangpin.assistance.models import Measure, MeasureType, Plan, RiskSuggestion, Visit, VisitMeasure
 from fangpin.audit.services import audit_record
+from fangpin.core import clock
 from fangpin.core.errors import NotFound, PermissionDenied, ValidationError
 from fangpin.registry import selectors as registry_selectors
 from fangpin.registry import services as registry_services
@@ -176,7 +176,7 @@ def _checked_delivery(delivery: Delivery) -> dict:
         }
     if delivery.on is None:
         raise ValidationError(_("Give the date the measure was delivered or failed."), field="delivered_on")
-    if delivery.on > timezone.localdate():
+    if delivery.on > clock.today():
         raise ValidationError(_("The date is in the future."), field="delivered_on")
     if delivery.status == DeliveryStatus.FAILED and not delivery.note.strip():
         raise ValidationError(_("Say why the measure failed."), field="delivery_note")
@@ -356,7 +356,7 @@ def visit_record(*, actor, household_id: int, data: VisitData) -> Visit:
         raise ValidationError(
             _("Follow-up visits are for monitored households and those whose risk was eliminated.")
         )
-    if data.visited_on > timezone.localdate():
+    if data.visited_on > clock.today():
         raise ValidationError(_("The visit date is in the future."), field="visited_on")
     _check_gps(data)
     income_record = None

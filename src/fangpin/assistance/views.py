@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -24,6 +23,7 @@ from fangpin.assistance.forms import (
 )
 from fangpin.assistance.imports import visits_import
 from fangpin.assistance.xlsform import FORM_ID, visit_xlsform
+from fangpin.core import clock
 from fangpin.core.errors import PermissionDenied
 from fangpin.web.views import _domain_errors, _save
 
@@ -160,7 +160,7 @@ def visit_record(request: HttpRequest, pk: int) -> HttpResponse:
     form = VisitForm(
         request.POST if request.method == "POST" else None,
         measures=selectors.plan_measures(plan=plan) if plan else [],
-        initial={"visited_on": timezone.localdate()},
+        initial={"visited_on": clock.today()},
     )
     visit = _save(form, lambda data: services.visit_record(actor=request.user, household_id=pk, data=data))
     if visit is not None:
@@ -172,7 +172,7 @@ def visit_record(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 @login_required
 def my_follow_ups(request: HttpRequest) -> HttpResponse:
-    rows = selectors.follow_ups_of_helper(actor=request.user, today=timezone.localdate())
+    rows = selectors.follow_ups_of_helper(actor=request.user, today=clock.today())
     return render(
         request,
         "assistance/my_follow_ups.html",
@@ -192,7 +192,7 @@ def overdue_follow_ups(request: HttpRequest) -> HttpResponse:
         request,
         "assistance/overdue_follow_ups.html",
         {
-            "rows": selectors.follow_ups_overdue(actor=request.user, today=timezone.localdate()),
+            "rows": selectors.follow_ups_overdue(actor=request.user, today=clock.today()),
             "lacking": list(selectors.households_lacking_development_measure(actor=request.user)[:_SHOWN]),
             "helperless": list(selectors.households_without_helper(actor=request.user)[:_SHOWN]),
         },

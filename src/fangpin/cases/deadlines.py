@@ -5,12 +5,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Q
-from django.utils import timezone
 
 from fangpin.audit.services import audit_record
 from fangpin.cases.models import Case
 from fangpin.cases.rules import DeadlineState, deadline_state
 from fangpin.cases.workflow import Kind, State, is_open
+from fangpin.core import clock
 from fangpin.core.workdays import add_working_days
 from fangpin.monitoring.selectors import due_date
 
@@ -57,7 +57,7 @@ class DeadlineCounts:
 def case_deadlines_refresh(*, today: dt.date | None = None) -> DeadlineCounts:
     """Colour every open case for `today` in three updates (no per-case loop); the daily task runs it and the
     audit log keeps the counts."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     soon = next_working_day(today)
     open_cases = Case.objects.filter(closed_at__isnull=True)
     newly_red = open_cases.filter(step_due_on__lt=today).exclude(deadline_state=DeadlineState.RED).count()

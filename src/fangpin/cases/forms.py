@@ -5,11 +5,11 @@ import datetime as dt
 from decimal import Decimal
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fangpin.cases import services
 from fangpin.cases.rules import EligibilityFacts
+from fangpin.core import clock
 from fangpin.registry.codes import EliminationMethod, RiskType
 from fangpin.registry.income import IncomeComponents
 from fangpin.registry.models import Category
@@ -30,7 +30,7 @@ class _Form(forms.Form):
 
 
 def _today() -> dt.date:
-    return timezone.localdate()
+    return clock.today()
 
 
 class MultipleFileInput(forms.ClearableFileInput):

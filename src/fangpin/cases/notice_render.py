@@ -5,9 +5,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import translation
 
 from fangpin.cases.models import NoticeEntry, PublicNotice
+from fangpin.core import clock
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ def notice_view(notice: PublicNotice) -> NoticeView:
 def notice_html(view: NoticeView) -> str:
     return render_to_string(
         "cases/notice_print.html",
-        {"notice": view.notice, "entries": view.entries, "printed_on": timezone.localdate()},
+        {"notice": view.notice, "entries": view.entries, "printed_on": clock.today()},
     )
 
 

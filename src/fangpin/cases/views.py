@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -23,6 +22,7 @@ from fangpin.cases.notice_render import notice_pdf
 from fangpin.cases.selectors import QueueFilter
 from fangpin.cases.services.notices import notice_min_days
 from fangpin.cases.workflow import Kind, Step
+from fangpin.core import clock
 from fangpin.core.errors import TransitionNotAllowed, ValidationError
 from fangpin.web.views import _domain_errors
 
@@ -146,7 +146,7 @@ def _step_forms(file: services.CaseFile, bound: tuple[Step, Form] | None = None)
 
 
 def _today() -> dt.date:
-    return timezone.localdate()
+    return clock.today()
 
 
 @require_safe

@@ -10,11 +10,11 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Page, Paginator
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangpin.accounts.roles import Role, can_edit_registry, can_reveal_id_numbers
 from fangpin.audit.services import audit_record
+from fangpin.core import clock
 from fangpin.core.crypto import decrypt_text, encrypt_text, keyed_hash
 from fangpin.core.errors import NotFound, PermissionDenied, ValidationError
 from fangpin.core.pinyin import name_initials
@@ -208,7 +208,7 @@ def income_record(*, actor, household_id: int, data: IncomeData) -> IncomeRecord
     household: Household = selectors.household_get(actor=actor, household_id=household_id)
     if data.period.day != 1:
         raise ValidationError(_("Give the month, as its first day."), field="period")
-    if data.period > timezone.localdate():
+    if data.period > clock.today():
         raise ValidationError(_("The month is in the future."), field="period")
     amounts = {
         **asdict(data.components),

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from fangpin.accounts.roles import Role
 from fangpin.alerts.services import RuleHit, alerts_refresh_from_screening
 from fangpin.audit.services import audit_record
+from fangpin.core import clock
 from fangpin.core.dates import add_months
 from fangpin.core.errors import NotFound, PermissionDenied, ValidationError
 from fangpin.divisions.codes import Level
@@ -150,7 +151,7 @@ def rule_set_install_default(*, actor) -> RuleSet | None:
 
 
 def last_complete_month(today: dt.date | None = None) -> dt.date:
-    today = today or timezone.localdate()
+    today = today or clock.today()
     return add_months(today.replace(day=1), -1)
 
 

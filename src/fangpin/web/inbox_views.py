@@ -4,10 +4,10 @@ assigned to them and what is overdue, each line linking to the page where it is 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from fangpin.accounts.roles import Role, can_see_households
+from fangpin.core import clock
 from fangpin.web.inbox import inbox_for
 
 # Where roles without household work land instead (the inbox is the log-in landing page for everyone).
@@ -21,6 +21,4 @@ def inbox(request: HttpRequest) -> HttpResponse:
     role = Role(request.user.role)  # type: ignore[union-attr]
     if not can_see_households(role):
         return redirect(ELSEWHERE.get(role, DEFAULT_ELSEWHERE))
-    return render(
-        request, "web/inbox.html", {"inbox": inbox_for(actor=request.user, today=timezone.localdate())}
-    )
+    return render(request, "web/inbox.html", {"inbox": inbox_for(actor=request.user, today=clock.today())})

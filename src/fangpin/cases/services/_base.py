@@ -18,6 +18,7 @@ from fangpin.cases.messages import refusal_message
 from fangpin.cases.models import Case, CaseStep, Decision
 from fangpin.cases.rules import DeadlineState
 from fangpin.cases.workflow import Kind, State, Step
+from fangpin.core import clock
 from fangpin.core.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationError
 from fangpin.registry.codes import MAX_RISKS, RiskType
 from fangpin.registry.models import Household
@@ -127,7 +128,7 @@ def risk_codes_clean(codes: Sequence[str], *, required: bool) -> list[str]:
 
 
 def not_future(day: dt.date, field_name: str) -> None:
-    if day > timezone.localdate():
+    if day > clock.today():
         raise ValidationError(_("This date is in the future."), field=field_name)
 
 

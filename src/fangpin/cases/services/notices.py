@@ -12,6 +12,7 @@ from fangpin.cases.models import Case, NoticeEntry, Objection, PublicNotice
 from fangpin.cases.selectors import case_get_for_update, case_heads, cases_visible_to
 from fangpin.cases.services._base import audited_refusals, not_future, step_check, step_record
 from fangpin.cases.workflow import Step
+from fangpin.core import clock
 from fangpin.core.errors import NotFound, TransitionNotAllowed, ValidationError
 from fangpin.monitoring.models import LimitUnit
 from fangpin.monitoring.selectors import time_limit
@@ -138,7 +139,7 @@ def case_notice_close(*, actor, case_id: int, note: str = "") -> Case:
     notice = case.notice
     if notice is None:  # cannot happen through the services; a clear message if the data were edited
         raise TransitionNotAllowed(_("This case has no published notice."))
-    if timezone.localdate() <= notice.ends_on:
+    if clock.today() <= notice.ends_on:
         raise ValidationError(
             _("The notice runs until %(date)s; close it after that day.") % {"date": notice.ends_on},
             field="note",

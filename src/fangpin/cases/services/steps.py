@@ -29,6 +29,7 @@ from fangpin.cases.services._base import (
     step_record,
 )
 from fangpin.cases.workflow import Kind, State, Step
+from fangpin.core import clock
 from fangpin.core.errors import PermissionDenied, TransitionNotAllowed, ValidationError
 from fangpin.monitoring.selectors import time_limit
 from fangpin.registry.codes import EliminationMethod, MonitoringStatus
@@ -101,7 +102,7 @@ def _open(
         raise TransitionNotAllowed(message)
     if case_open_for_household(household_id=household.pk) is not None:
         raise TransitionNotAllowed(_("This household already has an open case; finish or cancel it first."))
-    today = timezone.localdate()
+    today = clock.today()
     started_on = started_on or today
     not_future(started_on, "started_on")
     previous = case_latest_closed(household_id=household.pk)
@@ -295,7 +296,7 @@ def case_approve(*, actor, case_id: int, note: str = "") -> Case:
         status=MonitoringStatus.MONITORED,
         category=case.category,
         risk_codes=list(case.risk_codes),
-        identified_on=timezone.localdate(),
+        identified_on=clock.today(),
         eliminated_on=None,
         elimination_method="",
     )
@@ -397,7 +398,7 @@ def case_eliminate(*, actor, case_id: int, method: str, note: str = "") -> Case:
     household_update(
         case.household,
         status=MonitoringStatus.ELIMINATED,
-        eliminated_on=timezone.localdate(),
+        eliminated_on=clock.today(),
         elimination_method=method,
     )
     return case

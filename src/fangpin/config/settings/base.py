@@ -2,13 +2,14 @@
 
 DATABASE_URL (default: a SQLite file in the data folder), FANGPIN_DATA_DIR (default ./data: the SQLite file,
 the Parquet store, generated dev secrets), FANGPIN_ENV=production (secrets must come from the environment),
-FANGPIN_DEBUG, FANGPIN_ALLOWED_HOSTS, FANGPIN_LOG_LEVEL.
+FANGPIN_DEBUG, FANGPIN_ALLOWED_HOSTS, FANGPIN_LOG_LEVEL, FANGPIN_CLOCK_OFFSET_DAYS (training only).
 """
 
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from fangpin.config.secrets import load_secrets
 
@@ -106,6 +107,10 @@ LOGIN_REDIRECT_URL = "inbox"  # staff land on what waits for them; other roles a
 EMAIL_BACKEND = os.environ.get("FANGPIN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("FANGPIN_FROM_EMAIL", "fangpin@localhost")
 FANGPIN_SITE_URL = os.environ.get("FANGPIN_SITE_URL", "http://127.0.0.1:8000")  # links in e-mails
+# Training: move the working date forward to watch deadlines turn (core/clock.py); never in production.
+FANGPIN_CLOCK_OFFSET_DAYS = int(os.environ.get("FANGPIN_CLOCK_OFFSET_DAYS", "0"))
+if IS_PRODUCTION and FANGPIN_CLOCK_OFFSET_DAYS:
+    raise ImproperlyConfigured("FANGPIN_CLOCK_OFFSET_DAYS is for training and demos; unset it in production.")
 LOGOUT_REDIRECT_URL = "login"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangpin.audit.services import audit_record
+from fangpin.core import clock
 from fangpin.core.errors import ValidationError
 from fangpin.monitoring.models import MonitoringLine
 from fangpin.monitoring.selectors import monitoring_line_for
@@ -99,7 +100,7 @@ def quality_run(
     quality_rule_set_install_default(actor=actor)
     rule_set = _active_rule_set()
     definition = load_rule_set(rule_set.source, catalogue=quality_catalogue())
-    as_of = as_of or timezone.localdate()
+    as_of = as_of or clock.today()
     started = timezone.now()
     backend = engines.connect("duckdb")
     table = quality_table(

@@ -4,8 +4,8 @@ one digest of what is overdue or due by the next working day (run daily, after t
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
+from fangpin.core import clock
 from fangpin.web.notify import inbox_digest_send
 
 
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--date", help="the day to count deadlines for (default: today), YYYY-MM-DD")
 
     def handle(self, *args, date: str | None = None, **options):
-        today = _day(date) if date else timezone.localdate()
+        today = _day(date) if date else clock.today()
         result = inbox_digest_send(today=today)
         self.stdout.write(
             f"{result.today.isoformat()}: {result.sent} digests sent, {result.without_email} users without "
