@@ -136,10 +136,6 @@ class ScreeningRun(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk} ({self.rule_set})"
 
-    @property
-    def is_partial(self) -> bool:
-        return bool(self.missing_months)
-
 
 class QualityTrigger(models.TextChoices):
     MONTHLY = "monthly", _("monthly check")

@@ -4,18 +4,31 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from fangpin.accounts.roles import Role
-from fangpin.core.errors import NotFound, PermissionDenied
+from fangpin.core.errors import NotFound, PermissionDenied, ValidationError
+from fangpin.divisions.codes import Level
 from fangpin.divisions.models import Division
 from fangpin.screening.models import RulePurpose, RuleSet, RuleSetStatus, RunKind, RunStatus, ScreeningRun
 
 
-def _require_county(actor) -> None:
+def require_county(actor) -> None:
+    """Rule sets, runs and checks are the county bureau's; the CLI and background tasks act as the system (a
+    string actor)."""
+    if isinstance(actor, str):
+        return
     if getattr(actor, "role", None) != Role.COUNTY:
         raise PermissionDenied(_("Only the county bureau manages screening rules and runs."))
 
 
+def county_province() -> str:
+    """The two-digit province of the loaded county, whose monitoring line applies."""
+    county = Division.objects.filter(level=Level.COUNTY).values_list("code", flat=True).first()
+    if county is None:
+        raise ValidationError(_("No county is loaded: load the division tree first."))
+    return county[:2]
+
+
 def rule_sets_for(*, actor, purpose: str = RulePurpose.SCREENING) -> QuerySet[RuleSet]:
-    _require_county(actor)
+    require_county(actor)
     return RuleSet.objects.filter(purpose=purpose).select_related("created_by", "activated_by")
 
 
@@ -31,14 +44,14 @@ def rule_set_get(*, actor, rule_set_id: int) -> RuleSet:
 
 
 def runs_recent(*, actor, limit: int = 20) -> list[ScreeningRun]:
-    _require_county(actor)
+    require_county(actor)
     return list(
         ScreeningRun.objects.select_related("rule_set", "requested_by").order_by("-created_at")[:limit]
     )
 
 
 def run_get(*, actor, run_id: int) -> ScreeningRun:
-    _require_county(actor)
+    require_county(actor)
     run = (
         ScreeningRun.objects.select_related("rule_set", "requested_by", "monitoring_line")
         .filter(pk=run_id)

@@ -12,19 +12,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pyarrow as pa
-import pyarrow.compute as pc
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangpin.accounts.roles import Role
 from fangpin.alerts.services import RuleHit, alerts_refresh_from_screening
 from fangpin.audit.services import audit_record
 from fangpin.core import clock
 from fangpin.core.dates import add_months
-from fangpin.core.errors import NotFound, PermissionDenied, ValidationError
-from fangpin.divisions.codes import Level
-from fangpin.divisions.models import Division
+from fangpin.core.errors import NotFound, ValidationError
 from fangpin.monitoring.selectors import monitoring_line_for
 from fangpin.registry.snapshot import current_snapshot_dir, registry_snapshot_write
 from fangpin.screening import engine as engines
@@ -51,19 +47,12 @@ from fangpin.screening.rules import (
 from fangpin.screening.rules.expressions import check_expression
 from fangpin.screening.rules.loader import default_rule_set_source
 from fangpin.screening.rules.templates import placeholders
+from fangpin.screening.selectors import county_province, require_county
 
 log = logging.getLogger(__name__)
 
 LEVEL_RANK = {"red": 3, "orange": 2, "yellow": 1}
 FEED_MONTHS = 12
-
-
-def _require_county(actor) -> None:
-    """Rule sets and runs are the county bureau's; the CLI and background tasks act as the system (a string)."""
-    if isinstance(actor, str):
-        return
-    if getattr(actor, "role", None) != Role.COUNTY:
-        raise PermissionDenied(_("Only the county bureau manages screening rules and runs."))
 
 
 def _catalogue(purpose: str):
@@ -73,7 +62,7 @@ def _catalogue(purpose: str):
 
 def rule_set_save(*, actor, source: str, note: str = "", purpose: str = RulePurpose.SCREENING) -> RuleSet:
     """Save an edited rule set as a new draft version; `RuleSetInvalid` lists every problem and nothing is saved."""
-    _require_county(actor)
+    require_county(actor)
     definition = load_rule_set(source, catalogue=_catalogue(purpose))
     with transaction.atomic():
         last = RuleSet.objects.select_for_update().filter(purpose=purpose).order_by("-version").first()
@@ -100,7 +89,7 @@ def rule_set_activate(*, actor, rule_set_id: int, require_dry_run: bool = True) 
     A version is activated only after a finished dry run, so the county has seen how many households each rule
     flags; it is checked again against today's indicators, which may have changed since it was saved.
     """
-    _require_county(actor)
+    require_county(actor)
     with transaction.atomic():
         rule_set = RuleSet.objects.select_for_update().filter(pk=rule_set_id).first()
         if rule_set is None:
@@ -137,15 +126,19 @@ def rule_set_activate(*, actor, rule_set_id: int, require_dry_run: bool = True) 
     return rule_set
 
 
-def rule_set_install_default(*, actor) -> RuleSet | None:
-    """Install the shipped default rules as version 1, active, when the county has no screening rules yet.
-
-    The shipped set needs no dry run: there is nothing earlier to compare it with.
+def rule_set_install_default(
+    *, actor, purpose: str = RulePurpose.SCREENING, source: str | None = None, note: str = ""
+) -> RuleSet | None:
+    """Install a shipped rule set (by default the screening rules) as version 1, active, when the county has none
+    of that purpose yet. The shipped set needs no dry run: there is nothing earlier to compare it with.
     """
-    if RuleSet.objects.filter(purpose=RulePurpose.SCREENING).exists():
+    if RuleSet.objects.filter(purpose=purpose).exists():
         return None
     rule_set = rule_set_save(
-        actor=actor, source=default_rule_set_source(), note=_("Default rules shipped with fangpin")
+        actor=actor,
+        source=default_rule_set_source() if source is None else source,
+        note=note or _("Default rules shipped with fangpin"),
+        purpose=purpose,
     )
     return rule_set_activate(actor=actor, rule_set_id=rule_set.pk, require_dry_run=False)
 
@@ -165,7 +158,7 @@ def screening_run_create(
 ) -> ScreeningRun:
     """Record a requested run (the caller executes it now or enqueues it). A run uses the active rule set; a dry
     run may use any version."""
-    _require_county(actor)
+    require_county(actor)
     if engine not in Engine.values:
         raise ValidationError(_("Unknown engine {engine}.").format(engine=engine), field="engine")
     if rule_set_id is not None:
@@ -247,16 +240,9 @@ def screening_execute(*, run_id: int, actor="system", take_snapshot: bool = Fals
     return run
 
 
-def _county_province() -> str:
-    county = Division.objects.filter(level=Level.COUNTY).values_list("code", flat=True).first()
-    if county is None:
-        raise ValidationError(_("No county is loaded: load the division tree first."))
-    return county[:2]
-
-
 def _execute(run: ScreeningRun, *, actor, take_snapshot: bool, started: float) -> None:
     definition = RuleSetDef.model_validate(run.rule_set.definition)
-    line = monitoring_line_for(province_code=_county_province(), year=run.as_of.year)
+    line = monitoring_line_for(province_code=county_province(), year=run.as_of.year)
     snapshot = current_snapshot_dir()
     if snapshot is None or take_snapshot:
         snapshot = registry_snapshot_write(actor=actor)
@@ -338,17 +324,23 @@ def _counts_json(definition: RuleSetDef, counts: pa.Table) -> dict:
 
 
 def _flagged_counts(definition: RuleSetDef, flagged: pa.Table) -> dict:
-    townships: dict[str, dict] = {}
-    for township in pc.unique(flagged["township_code"]).to_pylist() if flagged.num_rows else []:
-        part = flagged.filter(pc.equal(flagged["township_code"], township))
-        townships[township] = {
-            "flagged": part.num_rows,
-            "rules": {
-                r.code: pc.sum(part[rule_column(r.code)].cast(pa.int64())).as_py() or 0
-                for r in definition.rules
-            },
+    """The flagged rows counted per township and rule in one group-by, in the dry run's shape."""
+    columns = [rule_column(r.code) for r in definition.rules]
+    as_ints = flagged.select(["township_code", *columns]).cast(
+        pa.schema([pa.field("township_code", pa.string()), *(pa.field(c, pa.int64()) for c in columns)])
+    )
+    sums = as_ints.group_by("township_code").aggregate(
+        [("township_code", "count"), *((c, "sum") for c in columns)]
+    )
+    return {
+        "townships": {
+            row["township_code"]: {
+                "flagged": row["township_code_count"],
+                "rules": {r.code: row[f"{rule_column(r.code)}_sum"] for r in definition.rules},
+            }
+            for row in sums.to_pylist()
         }
-    return {"townships": townships}
+    }
 
 
 def _hits(
@@ -370,7 +362,7 @@ def _hits(
             entry = {
                 "rule": rule.code,
                 "name": name,
-                "values": {k: _json_value(v) for k, v in values.items()},
+                "values": {k: evidence_value(v) for k, v in values.items()},
                 "explain": {
                     "zh": explain(rule, merged, language="zh"),
                     "en": explain(rule, merged, language="en"),
@@ -397,7 +389,8 @@ def _hits(
     ]
 
 
-def _json_value(value):
+def evidence_value(value):
+    """An indicator value as evidence JSON holds it: floats to four places, dates as ISO text."""
     if isinstance(value, float):
         return round(value, 4)
     if isinstance(value, dt.date):

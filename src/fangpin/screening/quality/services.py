@@ -30,7 +30,8 @@ from fangpin.screening.models import (
 from fangpin.screening.quality.table import KEYS, QualitySettings, quality_catalogue, quality_table
 from fangpin.screening.rules import RuleSetDef, compile_rule_set, explain, load_rule_set, rule_column
 from fangpin.screening.rules.templates import placeholders
-from fangpin.screening.services import _county_province, _json_value, _require_county
+from fangpin.screening.selectors import county_province, require_county
+from fangpin.screening.services import evidence_value, rule_set_install_default
 
 log = logging.getLogger(__name__)
 
@@ -40,36 +41,13 @@ def default_quality_source() -> str:
 
 
 def quality_rule_set_install_default(*, actor) -> RuleSet | None:
-    """Install the shipped quality rules as version 1, active, when there are no quality rules yet.
-
-    Checked against the quality table's columns: `rule_set_save` checks against the screening indicators.
-    """
-    _require_county(actor)
-    source = default_quality_source()
-    definition = load_rule_set(source, catalogue=quality_catalogue())
-    with transaction.atomic():
-        if RuleSet.objects.select_for_update().filter(purpose=RulePurpose.QUALITY).exists():
-            return None
-        now = timezone.now()
-        user = None if isinstance(actor, str) else actor
-        rule_set = RuleSet.objects.create(
-            purpose=RulePurpose.QUALITY,
-            version=1,
-            status=RuleSetStatus.ACTIVE,
-            source=source,
-            definition=definition.model_dump(mode="json"),
-            note=_("Default data-quality rules shipped with fangpin"),
-            created_by=user,
-            activated_by=user,
-            activated_at=now,
-        )
-        audit_record(
-            actor=actor,
-            action="rule_set.activate",
-            obj=rule_set,
-            data={"purpose": RulePurpose.QUALITY, "version": 1, "rules": len(definition.rules)},
-        )
-    return rule_set
+    """Install the shipped quality rules as version 1, active, when there are no quality rules yet."""
+    return rule_set_install_default(
+        actor=actor,
+        purpose=RulePurpose.QUALITY,
+        source=default_quality_source(),
+        note=_("Default data-quality rules shipped with fangpin"),
+    )
 
 
 def _active_rule_set() -> RuleSet:
@@ -94,7 +72,7 @@ def quality_run(
     settings: QualitySettings | None = None,
 ) -> QualityRun:
     """Check every household with the active quality rules (installing the default first) and store the run."""
-    _require_county(actor)
+    require_county(actor)
     if trigger not in QualityTrigger.values:
         raise ValidationError(_("Unknown trigger {trigger}.").format(trigger=trigger), field="trigger")
     quality_rule_set_install_default(actor=actor)
@@ -106,7 +84,7 @@ def quality_run(
     table = quality_table(
         backend,
         as_of=as_of,
-        monitoring_line=_line_amount(as_of, _county_province()),
+        monitoring_line=_line_amount(as_of, county_province()),
         settings=settings or QualitySettings(),
     )
     households = int(table.count().to_pyarrow().as_py())
@@ -187,7 +165,7 @@ def _issues(definition: RuleSetDef, flagged) -> list[QualityIssue]:
                     severity=rule.level.value,
                     explanation_zh=explain(rule, numbers, language="zh"),
                     explanation_en=explain(rule, numbers, language="en"),
-                    values={k: _json_value(v) for k, v in values.items()},
+                    values={k: evidence_value(v) for k, v in values.items()},
                 )
             )
     return out
@@ -195,7 +173,7 @@ def _issues(definition: RuleSetDef, flagged) -> list[QualityIssue]:
 
 def quality_run_enqueue(*, actor, trigger: str = QualityTrigger.MANUAL) -> None:
     """Ask the background worker for a run (the page's button, and the import and monthly hooks)."""
-    _require_county(actor)
+    require_county(actor)
     if trigger not in QualityTrigger.values:
         raise ValidationError(_("Unknown trigger {trigger}.").format(trigger=trigger), field="trigger")
     from fangpin.screening.quality.tasks import quality_run_task  # the task module imports this one
