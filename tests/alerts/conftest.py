@@ -1,12 +1,14 @@
 """Fixtures of the alert tests: a screening run to point alerts at, a fixed "today", and hits to write."""
 
 import datetime as dt
+import json
 
+import pyarrow as pa
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from fangpin.alerts.refresh import RuleHit
+from fangpin.alerts.refresh import HIT_SCHEMA
 from fangpin.screening.models import RuleSet, ScreeningRun
 
 TODAY = dt.date(2026, 9, 29)  # a Tuesday before the National Day holiday (10-01 to 10-07)
@@ -50,11 +52,16 @@ def evidence(amount: str = "23400.00", *, zh: str = "医疗自付 23,400 元，�
     }
 
 
-def hit(household, risk_code: str = "01", level: str = "orange", **kwargs) -> RuleHit:
-    return RuleHit(
-        household_id=household.pk,
-        village_code=household.village_id,
-        risk_code=risk_code,
-        level=level,
-        evidence=kwargs.get("evidence") or evidence(),
-    )
+def hit(household, risk_code: str = "01", level: str = "orange", **kwargs) -> dict:
+    """One row of a run's hits (alerts.refresh.HIT_SCHEMA); `table` makes the run's table of them."""
+    return {
+        "household_id": household.pk,
+        "village_code": household.village_id,
+        "risk_code": risk_code,
+        "level": level,
+        "evidence": json.dumps(kwargs.get("evidence") or evidence(), ensure_ascii=False),
+    }
+
+
+def table(rows: list[dict]) -> pa.Table:
+    return pa.Table.from_pylist(rows, schema=HIT_SCHEMA)

@@ -1,15 +1,41 @@
 """Evidence in plain words: the rules' explanations in the reader's language, whatever the channel."""
 
+import pytest
 from django.utils.translation import gettext_lazy
 
 from fangpin.alerts.evidence import bilingual, explain_lines, feed_batches, rule_lines
 from fangpin.alerts.self_reports import mask_phone, normalize_reference
+from fangpin.screening.services import rule_set_install_default
 from tests.alerts.conftest import evidence
 
 
 def test_rule_explanations_come_in_the_page_language():
     assert explain_lines(evidence(), "zh-hans") == ["医疗自付 23,400 元，超过 20,000 元"]
     assert explain_lines(evidence(), "en") == ["Medical self-payment 23400.00 yuan, above 20,000 yuan"]
+
+
+@pytest.mark.django_db
+def test_screening_evidence_is_rendered_from_its_rule_set_version_in_the_page_language():
+    rule_set = rule_set_install_default(actor="test")
+    stored = {
+        "rule_set": rule_set.pk,
+        "rules": [
+            {"rule": "medical_oop_year", "values": {"medical_oop_12m": 23400.4}},
+            {"rule": "income_below_line", "values": {"income_pc_12m": 5210.5}},
+            {"rule": "retired_meanwhile", "values": {}},
+        ],
+        "line": "6000.00",
+    }
+    assert explain_lines(stored, "zh-hans") == [
+        "近12个月医疗自付 23,400 元，超过 20,000 元",
+        # monitoring_line is the run's line, kept in the evidence; the threshold comes from the version.
+        "近12个月家庭人均纯收入 5,211 元，低于防止返贫监测范围 6,000 元",
+        "retired_meanwhile",  # a rule the version does not know shows its code rather than failing
+    ]
+    assert explain_lines(stored, "en")[0] == (
+        "Medical costs paid out of pocket over the last 12 months were 23,400 yuan, more than 20,000 yuan"
+    )
+    assert rule_lines(stored, "zh-hans")[0].name == "医疗自付费用过高"
 
 
 def test_a_missing_language_falls_back_to_the_other():

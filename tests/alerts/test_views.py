@@ -10,7 +10,7 @@ from fangpin.accounts.roles import Role
 from fangpin.alerts.models import Alert, AlertStatus
 from fangpin.alerts.services import alerts_refresh_from_screening
 from fangpin.audit.models import AuditEvent
-from tests.alerts.conftest import TODAY, evidence, hit
+from tests.alerts.conftest import TODAY, evidence, hit, table
 from tests.factories import HouseholdFactory
 
 
@@ -29,12 +29,14 @@ def _login(client, user):
 def alerts(users, households, run, today):
     """An orange alert in A1, a red one in A2 (the newer), a yellow one in B1."""
     county = users[Role.COUNTY]
-    alerts_refresh_from_screening(actor=county, run_id=run.pk, hits=[hit(households["a1"])], as_of=TODAY)
     alerts_refresh_from_screening(
-        actor=county, run_id=run.pk, hits=[hit(households["a2"], level="red")], as_of=TODAY
+        actor=county, run_id=run.pk, hits=table([hit(households["a1"])]), as_of=TODAY
     )
     alerts_refresh_from_screening(
-        actor=county, run_id=run.pk, hits=[hit(households["b1"], "09", level="yellow")], as_of=TODAY
+        actor=county, run_id=run.pk, hits=table([hit(households["a2"], level="red")]), as_of=TODAY
+    )
+    alerts_refresh_from_screening(
+        actor=county, run_id=run.pk, hits=table([hit(households["b1"], "09", level="yellow")]), as_of=TODAY
     )
     Alert.objects.filter(household=households["a2"]).update(
         raised_at=Alert.objects.get(household=households["a1"]).raised_at + dt.timedelta(hours=1)
@@ -122,7 +124,7 @@ def test_the_queue_runs_a_fixed_number_of_queries(
 ):
     households = [HouseholdFactory(village=county.village_a1) for _ in range(30)]
     alerts_refresh_from_screening(
-        actor=users[Role.COUNTY], run_id=run.pk, hits=[hit(h) for h in households[:5]], as_of=TODAY
+        actor=users[Role.COUNTY], run_id=run.pk, hits=table([hit(h) for h in households[:5]]), as_of=TODAY
     )
     _login(english, users[Role.TOWNSHIP])
     # Session, user, filter choices, count, page, self-reports of the page, the audit event (savepoint, chain
@@ -130,7 +132,7 @@ def test_the_queue_runs_a_fixed_number_of_queries(
     with django_assert_num_queries(12):
         english.get(reverse("alert-list"))
     alerts_refresh_from_screening(
-        actor=users[Role.COUNTY], run_id=run.pk, hits=[hit(h) for h in households], as_of=TODAY
+        actor=users[Role.COUNTY], run_id=run.pk, hits=table([hit(h) for h in households]), as_of=TODAY
     )
     with django_assert_num_queries(12):
         english.get(reverse("alert-list"))

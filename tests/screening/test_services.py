@@ -1,11 +1,12 @@
 """Rule-set versions and screening runs, end to end on a small simulated county with its department files."""
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
 from fangpin.accounts.roles import Role
+from fangpin.alerts.evidence import explain_lines
 from fangpin.alerts.models import Alert, AlertSource
 from fangpin.audit.models import AuditEvent
 from fangpin.core.errors import PermissionDenied, ValidationError
@@ -59,10 +60,18 @@ def test_a_run_raises_alerts_with_evidence_and_a_rerun_only_refreshes_them(scree
     assert run.alerts_created == Alert.objects.filter(source=AlertSource.RULE).count()
     assert run.line_amount is not None and run.snapshot_id
     assert set(run.inputs) >= {"health"}  # the feed batches behind the values
-    alert = Alert.objects.filter(run=run).first()
-    rule = alert.evidence["rules"][0]
-    assert rule["explain"]["zh"] and rule["explain"]["en"] and rule["values"]
+    # Evidence keeps the version and the values; the page renders the sentence from that version's template.
+    alert = next(
+        a
+        for a in Alert.objects.filter(run=run)
+        if any(r["rule"] == "medical_oop_year" for r in a.evidence["rules"])
+    )
+    assert alert.evidence["rule_set"] == run.rule_set_id
     assert alert.evidence["sources"] == run.inputs
+    assert alert.evidence["line"] == str(run.line_amount)
+    values = next(r["values"] for r in alert.evidence["rules"] if r["rule"] == "medical_oop_year")
+    paid = Decimal(str(values["medical_oop_12m"])).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    assert f"近12个月医疗自付 {paid:,} 元，超过 20,000 元" in explain_lines(alert.evidence, "zh-hans")
 
     second = _run()  # a re-run refreshes the open alerts and adds no duplicate
     assert second.alerts_created == 0

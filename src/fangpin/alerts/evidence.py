@@ -1,13 +1,22 @@
 """What an alert's evidence says, in plain words of the page language, and the evidence of non-rule sources.
 
-Pure functions over the evidence JSON; nothing here queries the database.
+A screening alert's evidence keeps the rule set version and each rule's values; its sentences are rendered
+here from that version's templates (`RuleSets`), in the reader's language. Evidence written before that, and
+the evidence of other channels, carries its sentences in both languages and is shown as it is.
 """
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.utils import translation
 from django.utils.functional import Promise
+
+from fangpin.screening.rules.definition import RuleDef, RuleSetDef
+from fangpin.screening.rules.templates import explain
+
+# {rule set id: its definition}: the versions a page's alerts name, read once per page (rule_sets_of).
+RuleSets = Mapping[int, RuleSetDef]
 
 
 def _language_key(language: str | None) -> str:
@@ -30,37 +39,78 @@ class RuleEvidence:
     values: dict[str, Any]
 
 
-def rule_lines(evidence: dict[str, Any], language: str | None = None) -> list[RuleEvidence]:
+def rule_set_ids(evidence: Any) -> set[int]:
+    """The rule set versions an alert's evidence names, its own and those of evidence added to it."""
+    if not isinstance(evidence, dict):
+        return set()
+    ids = {evidence["rule_set"]} if isinstance(evidence.get("rule_set"), int) else set()
+    for added in evidence.get("added") or []:
+        if isinstance(added, dict):
+            ids |= rule_set_ids(added.get("evidence"))
+    return ids
+
+
+def rule_sets_of(evidences: Iterable[Any]) -> dict[int, RuleSetDef]:
+    """The definitions of every rule set version these evidences name, in one query."""
+    from fangpin.screening.models import RuleSet  # screening writes alerts: import its models only when read
+
+    ids = set().union(*(rule_set_ids(e) for e in evidences))
+    rows = RuleSet.objects.filter(pk__in=ids).values_list("pk", "definition") if ids else []
+    return {pk: RuleSetDef.model_validate(definition) for pk, definition in rows}
+
+
+def _rendered(rule: RuleDef | None, definition: RuleSetDef | None, values: dict, evidence: dict, key: str):
+    """(name, explanation) of a rule from its version's templates, or None when the version is not at hand."""
+    if rule is None or definition is None:
+        return None
+    known: dict[str, Any] = dict(definition.parameters)
+    if evidence.get("line") is not None:
+        known["monitoring_line"] = float(evidence["line"])
+    try:
+        return rule.name.get(key), explain(rule, known | values, language=key)
+    except KeyError:  # a value the template names is not in the evidence: show the name alone
+        return rule.name.get(key), ""
+
+
+def rule_lines(
+    evidence: dict[str, Any], language: str | None = None, rule_sets: RuleSets | None = None
+) -> list[RuleEvidence]:
     """The rules behind an alert, each with its explanation ("医疗自付 23,400 元，超过 20,000 元")."""
     key = _language_key(language or translation.get_language())
     rules = evidence.get("rules") if isinstance(evidence, dict) else None
+    if not isinstance(rules, list):
+        return []
+    if rule_sets is None:
+        rule_sets = rule_sets_of([evidence])
+    definition = rule_sets.get(evidence.get("rule_set"))
+    known = {r.code: r for r in definition.rules} if definition else {}
     lines = []
-    for rule in rules if isinstance(rules, list) else []:
+    for rule in rules:
         if not isinstance(rule, dict):
             continue
-        values = rule.get("values")
-        lines.append(
-            RuleEvidence(
-                code=str(rule.get("rule", "")),
-                name=_pick(rule.get("name"), key),
-                explain=_pick(rule.get("explain"), key),
-                values=values if isinstance(values, dict) else {},
-            )
-        )
+        code = str(rule.get("rule", ""))
+        values = rule.get("values") if isinstance(rule.get("values"), dict) else {}
+        rendered = _rendered(known.get(code), definition, values, evidence, key)
+        name, sentence = rendered or (_pick(rule.get("name"), key), _pick(rule.get("explain"), key))
+        lines.append(RuleEvidence(code=code, name=name, explain=sentence, values=values))
     return lines
 
 
-def explain_lines(evidence: dict[str, Any], language: str | None = None) -> list[str]:
+def explain_lines(
+    evidence: dict[str, Any], language: str | None = None, rule_sets: RuleSets | None = None
+) -> list[str]:
     """Every sentence of an alert's evidence: its rules, its own explanation, and what other channels added."""
     key = _language_key(language or translation.get_language())
     if not isinstance(evidence, dict):
         return []
-    lines = [r.explain or r.name or r.code for r in rule_lines(evidence, key)]
+    if rule_sets is None:
+        rule_sets = rule_sets_of([evidence])
+    lines = [r.explain or r.name or r.code for r in rule_lines(evidence, key, rule_sets)]
     if evidence.get("explain"):
         lines.append(_pick(evidence["explain"], key))
     for added in evidence.get("added") or []:
         if isinstance(added, dict):
-            lines.extend(explain_lines(added.get("evidence") or {}, key))
+            lines.extend(explain_lines(added.get("evidence") or {}, key, rule_sets))
     return [line for line in lines if line]
 
 

@@ -17,12 +17,12 @@ from django.utils.translation import gettext as _
 from fangpin.accounts.roles import Role
 from fangpin.alerts import selectors
 from fangpin.alerts.checks import check_level, check_risk_code, higher_level
-from fangpin.alerts.evidence import RuleEvidence, explain_lines, feed_batches, rule_lines
+from fangpin.alerts.evidence import RuleEvidence, explain_lines, feed_batches, rule_lines, rule_sets_of
 from fangpin.alerts.models import OPEN_STATUSES, Alert, AlertSource, AlertStatus
 
 # The screening run's entry point lives in refresh.py; it is offered here with the other writes.
+from fangpin.alerts.refresh import HIT_SCHEMA as HIT_SCHEMA
 from fangpin.alerts.refresh import RefreshResult as RefreshResult
-from fangpin.alerts.refresh import RuleHit as RuleHit
 from fangpin.alerts.refresh import alerts_refresh_from_screening as alerts_refresh_from_screening
 from fangpin.audit.services import audit_record
 from fangpin.cases.selectors import case_open_for_household
@@ -321,10 +321,11 @@ def alert_queue(
     """One page of the queue. It names households and reporters, so looking at it is audited."""
     result = Paginator(selectors.alert_list(actor=actor, filters=filters), page_size).get_page(page)
     today = clock.today()
+    rule_sets = rule_sets_of(alert.evidence for alert in result.object_list)
     rows = [
         AlertRow(
             alert=alert,
-            lines=explain_lines(alert.evidence),
+            lines=explain_lines(alert.evidence, rule_sets=rule_sets),
             is_overdue=selectors.alert_is_overdue(alert, today=today),
         )
         for alert in result.object_list
@@ -356,10 +357,11 @@ def alert_open(*, actor, alert_id: int) -> AlertFile:
     """Open an alert. A look outside the actor's area is refused as "not found", and audited."""
     alert = alert_look(actor=actor, alert_id=alert_id)
     audit_record(actor=actor, action="alert.view", obj=alert)
+    rule_sets = rule_sets_of([alert.evidence])
     return AlertFile(
         alert=alert,
-        rules=rule_lines(alert.evidence),
-        lines=explain_lines(alert.evidence),
+        rules=rule_lines(alert.evidence, rule_sets=rule_sets),
+        lines=explain_lines(alert.evidence, rule_sets=rule_sets),
         batches=feed_batches(alert.evidence),
         self_reports=selectors.alert_self_reports(alert=alert),
         history=selectors.alert_audit_events(alert=alert),

@@ -7,7 +7,6 @@ writes its alerts in one transaction at the end: a run killed midway leaves no a
 import datetime as dt
 import logging
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -16,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangpin.alerts.services import RuleHit, alerts_refresh_from_screening
+from fangpin.alerts.services import alerts_refresh_from_screening
 from fangpin.audit.services import audit_record
 from fangpin.core import clock
 from fangpin.core.dates import add_months
@@ -24,6 +23,7 @@ from fangpin.core.errors import NotFound, ValidationError
 from fangpin.monitoring.selectors import monitoring_line_for
 from fangpin.registry.snapshot import current_snapshot_dir, registry_snapshot_write
 from fangpin.screening import engine as engines
+from fangpin.screening.hits import hits_table
 from fangpin.screening.indicators import REGISTRY, indicator_table
 from fangpin.screening.inputs import feed_files
 from fangpin.screening.models import (
@@ -40,7 +40,6 @@ from fangpin.screening.rules import (
     RuleSetDef,
     compile_rule_set,
     dry_run_counts,
-    explain,
     load_rule_set,
     rule_column,
 )
@@ -51,7 +50,6 @@ from fangpin.screening.selectors import county_province, require_county
 
 log = logging.getLogger(__name__)
 
-LEVEL_RANK = {"red": 3, "orange": 2, "yellow": 1}
 FEED_MONTHS = 12
 
 
@@ -270,7 +268,9 @@ def _execute(run: ScreeningRun, *, actor, take_snapshot: bool, started: float) -
         _finish(run, fields, started)
         return
     flagged = engines.to_arrow(compile_rule_set(definition, table, params=params))
-    hits = _hits(definition, flagged, params=params, sources=feeds.batches_json(), line=line.amount)
+    hits = hits_table(
+        definition, flagged, rule_set_id=run.rule_set_id, sources=feeds.batches_json(), line=line.amount
+    )
     fields |= {"counts": _flagged_counts(definition, flagged), "hits": flagged.num_rows}
     with transaction.atomic():
         result = alerts_refresh_from_screening(actor=actor, run_id=run.pk, hits=hits, as_of=run.as_of)
@@ -341,52 +341,6 @@ def _flagged_counts(definition: RuleSetDef, flagged: pa.Table) -> dict:
             for row in sums.to_pylist()
         }
     }
-
-
-def _hits(
-    definition: RuleSetDef, flagged: pa.Table, *, params: dict[str, float], sources: dict, line: Decimal
-) -> Sequence[RuleHit]:
-    """One hit per household and risk code: the highest level among the rules that fired with that code, and
-    every such rule's values and explanation as evidence. Runs rule by rule over the flagged rows only (a few per
-    cent of households), reading just the columns each rule's explanation names."""
-    numbers = dict(definition.parameters) | params
-    hits: dict[tuple[int, str], dict] = {}
-    for rule in definition.rules:
-        names = [n for n in dict.fromkeys([*placeholders(rule.explain.zh), *placeholders(rule.explain.en)])]
-        columns = [n for n in names if n in flagged.column_names]
-        fired = flagged.filter(flagged[rule_column(rule.code)])
-        name = {"zh": rule.name.zh, "en": rule.name.en}
-        for row in fired.select(["household_id", "village_code", *columns]).to_pylist():
-            values = {c: row[c] for c in columns}
-            merged = numbers | values
-            entry = {
-                "rule": rule.code,
-                "name": name,
-                "values": {k: evidence_value(v) for k, v in values.items()},
-                "explain": {
-                    "zh": explain(rule, merged, language="zh"),
-                    "en": explain(rule, merged, language="en"),
-                },
-            }
-            for code in rule.risk_codes:
-                hit = hits.setdefault(
-                    (row["household_id"], code),
-                    {"village": row["village_code"], "level": rule.level.value, "rules": []},
-                )
-                if LEVEL_RANK[rule.level.value] > LEVEL_RANK[hit["level"]]:
-                    hit["level"] = rule.level.value
-                hit["rules"].append(entry)
-    evidence_tail = {"sources": sources, "line": str(line)}
-    return [
-        RuleHit(
-            household_id=household_id,
-            village_code=hit["village"],
-            risk_code=code,
-            level=hit["level"],
-            evidence={"rules": hit["rules"], **evidence_tail},
-        )
-        for (household_id, code), hit in hits.items()
-    ]
 
 
 def evidence_value(value):

@@ -17,7 +17,7 @@ PHASES = {
     ("screening/indicators/table.py", "indicator_table"): "build the indicator expression",
     ("screening/rules/compiler.py", "compile_rule_set"): "compile the rules",
     ("screening/engine.py", "to_arrow"): "execute on the engine (count and flagged rows)",
-    ("screening/services.py", "_hits"): "hits and explanations in Python",
+    ("screening/hits.py", "hits_table"): "hits and their evidence (DuckDB over the flagged rows)",
     ("screening/services.py", "_flagged_counts"): "counts per township",
     ("alerts/refresh.py", "alerts_refresh_from_screening"): "write the alerts",
     ("screening/services.py", "_finish"): "record the run",
