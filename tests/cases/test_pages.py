@@ -12,6 +12,7 @@ from fangpin.audit.models import AuditEvent
 from fangpin.cases import services
 from fangpin.cases.models import CaseAttachment
 from fangpin.cases.workflow import State
+from fangpin.registry.codes import MonitoringStatus
 from fangpin.registry.models import Household
 from tests.cases.conftest import VERIFICATION, drive
 
@@ -140,6 +141,29 @@ def test_opening_a_case_from_the_household(village_client, households):
     assert response.status_code == 302
     case = Household.objects.get(pk=households["a1"].pk).cases.get()
     assert case.risk_codes == ["01", "05"]
+
+
+def test_the_open_case_page_offers_only_the_procedure_the_household_can_start(village_client, households):
+    body = village_client.get(reverse("case-open", args=[households["a1"].pk])).content.decode()
+    assert 'value="identification"' in body and 'value="elimination"' not in body
+    Household.objects.filter(pk=households["a1"].pk).update(status=MonitoringStatus.MONITORED)
+    body = village_client.get(reverse("case-open", args=[households["a1"].pk])).content.decode()
+    assert 'value="elimination"' in body and 'value="identification"' not in body
+    assert 'name="risk_codes"' not in body  # an elimination takes the household's own risk types
+    response = village_client.post(
+        reverse("case-open", args=[households["a1"].pk]), {"kind": "identification", "note": ""}
+    )
+    assert response.status_code == 200 and not Household.objects.get(pk=households["a1"].pk).cases.exists()
+
+
+def test_the_open_case_page_of_another_villages_household_is_not_found_and_audited(
+    client, households, cadre_a2
+):
+    client.force_login(cadre_a2)
+    assert client.get(reverse("case-open", args=[households["a1"].pk])).status_code == 404
+    assert AuditEvent.objects.filter(
+        action="case.open.denied", object_id=str(households["a1"].pk), actor_id=cadre_a2.pk
+    ).exists()
 
 
 def test_the_whole_case_page_after_approval_shows_the_history(client, open_case, users):

@@ -5,6 +5,7 @@ Stored values are short English slugs; the Chinese policy term is in each label 
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class MeasureKind(models.TextChoices):
@@ -16,13 +17,15 @@ class MeasureKind(models.TextChoices):
 
 class PlanStatus(models.TextChoices):
     ACTIVE = "active", _("in force")
-    CLOSED = "closed", _("closed")
+    # A context on short words other apps use too: Django merges every catalogue and the one that takes
+    # precedence wins ("failed" is a failed import in the package's, "closed" a closing time in the cases').
+    CLOSED = "closed", pgettext_lazy("assistance plan", "closed")
 
 
 class DeliveryStatus(models.TextChoices):
     PLANNED = "planned", _("planned")
     DELIVERED = "delivered", _("delivered")
-    FAILED = "failed", _("failed")
+    FAILED = "failed", pgettext_lazy("measure delivery", "failed")
 
 
 class FollowUpLevel(models.TextChoices):

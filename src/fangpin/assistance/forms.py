@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from fangpin.assistance.codes import DeliveryStatus, FollowUpLevel
 from fangpin.assistance.models import Measure, MeasureType, Plan, RiskSuggestion, Visit
 from fangpin.assistance.services import Delivery, IncomeUpdate, MeasureData, MeasureReport, VisitData
+from fangpin.core import clock
 from fangpin.registry.codes import RiskType
 from fangpin.registry.income import IncomeComponents
 from fangpin.registry.models import Household, IncomeRecord
@@ -51,7 +52,7 @@ class PlanForm(_Form):
 
 
 def _type_label(t: MeasureType) -> str:
-    return f"{t.name_zh} · {t.name_en} ({t.get_kind_display()})"
+    return f"{t.label} · {t.get_kind_display()}"
 
 
 class MeasureForm(_Form):
@@ -59,7 +60,8 @@ class MeasureForm(_Form):
     measure_type = forms.ChoiceField(label=_label(Measure, "measure_type"))
     provider = forms.CharField(label=_label(Measure, "provider"), max_length=120)
     amount = MoneyField(label=_label(Measure, "amount"))
-    start_date = forms.DateField(label=_label(Measure, "start_date"), widget=DateInput())
+    # Most measures are entered the day they are agreed; the training clock moves this default too.
+    start_date = forms.DateField(label=_label(Measure, "start_date"), widget=DateInput(), initial=clock.today)
     end_date = forms.DateField(label=_label(Measure, "end_date"), required=False, widget=DateInput())
 
     def __init__(self, data=None, *, household: Household, types: list[MeasureType], **kwargs) -> None:
@@ -178,7 +180,7 @@ class VisitForm(_Form):
         self.measures = measures
         for m in measures:
             self.fields[f"measure_{m.pk}"] = forms.ChoiceField(
-                label=f"#{m.pk} {m.measure_type.name_zh} · {m.provider}",
+                label=f"#{m.pk} {m.measure_type.label} · {m.provider}",
                 choices=DeliveryStatus.choices,
                 initial=m.delivery_status,
             )

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -31,6 +32,13 @@ class MeasureType(models.Model):
 
     def __str__(self) -> str:
         return self.name_zh
+
+    @property
+    def label(self) -> str:
+        """The name in the interface language (as web.display.category_label does for categories)."""
+        if (get_language() or "zh").startswith("zh"):
+            return self.name_zh
+        return self.name_en or self.name_zh
 
 
 class RiskSuggestion(models.Model):
@@ -140,7 +148,8 @@ class Visit(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("visitor"), on_delete=models.PROTECT, related_name="visits"
     )
     visited_on = models.DateField(_("visit date"))
-    findings = models.TextField(_("findings"), blank=True)
+    # (In context: the cases app's "findings" are a verification's, and its catalogue is loaded first.)
+    findings = models.TextField(pgettext_lazy("follow-up visit", "findings"), blank=True)
     income_record = models.ForeignKey(
         "registry.IncomeRecord",
         verbose_name=_("income recorded"),

@@ -2,13 +2,17 @@
 allowed and report the rest as a ValidationError on a named field."""
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fangpin.cases import services
+from fangpin.cases.models import KIND_LABELS
 from fangpin.cases.rules import EligibilityFacts
+from fangpin.cases.workflow import Kind
 from fangpin.core import clock
 from fangpin.registry.codes import EliminationMethod, RiskType
 from fangpin.registry.income import IncomeComponents
@@ -50,13 +54,7 @@ class MultipleFileField(forms.FileField):
 
 
 class OpenCaseForm(_Form):
-    kind = forms.ChoiceField(
-        label=_("Procedure"),
-        choices=[
-            ("identification", _("identification (识别认定)")),
-            ("elimination", _("risk elimination (风险消除)")),
-        ],
-    )
+    kind = forms.ChoiceField(label=_("Procedure"))
     risk_codes = forms.MultipleChoiceField(
         label=_("Risk types seen so far"),
         choices=RiskType.choices,
@@ -64,6 +62,14 @@ class OpenCaseForm(_Form):
         widget=forms.CheckboxSelectMultiple,
     )
     note = forms.CharField(label=_("Note"), required=False, widget=_TEXT)
+
+    def __init__(self, *args, kinds: Sequence[str], **kwargs) -> None:
+        """Only the procedures the household's status allows (services.openable_kinds); the risk types only
+        for an identification (an elimination takes the household's own)."""
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["kind"]).choices = [(k, KIND_LABELS[Kind(k)]) for k in kinds]
+        if Kind.IDENTIFICATION not in kinds:
+            del self.fields["risk_codes"]
 
 
 class ConsentForm(_Form):

@@ -10,6 +10,7 @@ from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangpin.cases.rules import DeadlineState, Reason
 from fangpin.cases.workflow import Kind, State, Step
@@ -56,10 +57,32 @@ STEP_LABELS = {
     Step.CANCEL: _("cancelled"),
     Step.GREEN_CHANNEL: _("green channel opened"),
 }
+# What the form of each step says on its heading and button: what the user is about to do, where STEP_LABELS
+# name the step once it is in the history ("cancelled" is a record, "Cancel the case" a button).
+ACTION_LABELS = {
+    Step.CONSENT: _("Record consent and data-check authorisation"),
+    Step.VERIFY: _("Record the home verification"),
+    Step.CROSSCHECK: _("Record the data cross-check"),
+    Step.APPRAISE: _("Record the village democratic appraisal"),
+    Step.PUBLISH_NOTICE: _("Publish the public notice"),
+    Step.RECORD_OBJECTION: _("Record an objection"),
+    Step.CLOSE_NOTICE: _("Close the public notice"),
+    Step.REVIEW: _("Pass the township review"),
+    Step.APPROVE: _("Approve and announce"),
+    Step.FIND_ELIGIBLE: _("Record the eligibility check"),
+    Step.FIND_NOT_ELIGIBLE: _("Record the eligibility check"),
+    Step.ELIMINATE: _("Decide: risk eliminated"),
+    Step.ROLLBACK: _("Roll back the elimination (风险消除回退)"),
+    Step.REJECT: _("Reject the case"),
+    Step.SEND_BACK: _("Send back for correction"),
+    Step.CANCEL: _("Cancel the case"),
+    Step.GREEN_CHANNEL: _("Open the green channel"),
+}
 DEADLINE_LABELS = {
     DeadlineState.ON_TIME: _("on time"),
     DeadlineState.ORANGE: _("due soon"),
-    DeadlineState.RED: _("overdue"),
+    # In context: the alerts' catalogue, loaded first, says "overdue" its own way; the inbox says it this way.
+    DeadlineState.RED: pgettext_lazy("deadline", "overdue"),
 }
 REASON_LABELS = {
     Reason.INCOME_NOT_STABLE: _("income has not been stably above the line long enough"),

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from fangpin.cases import forms, services
-from fangpin.cases.models import STEP_LABELS
+from fangpin.cases.models import ACTION_LABELS, STEP_LABELS
 from fangpin.cases.notice_render import notice_pdf
 from fangpin.cases.selectors import QueueFilter
 from fangpin.cases.services.notices import notice_min_days
@@ -141,7 +141,7 @@ def _step_forms(file: services.CaseFile, bound: tuple[Step, Form] | None = None)
         if page is None:  # FIND_NOT_ELIGIBLE: the eligibility form decides it
             continue
         form = bound[1] if bound and bound[0] == step else page.form(None, None, file)
-        result.append(StepForm(step, str(STEP_LABELS[step]), form, page.is_secondary, form.is_multipart()))
+        result.append(StepForm(step, str(ACTION_LABELS[step]), form, page.is_secondary, form.is_multipart()))
     return result
 
 
@@ -239,7 +239,8 @@ def objection_resolve(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @_domain_errors
 def case_open(request: HttpRequest, household_pk: int) -> HttpResponse:
-    form = forms.OpenCaseForm(request.POST if request.method == "POST" else None)
+    page = services.case_open_page(actor=request.user, household_id=household_pk)
+    form = forms.OpenCaseForm(request.POST if request.method == "POST" else None, kinds=page.kinds)
     if form.is_bound and form.is_valid():
         d = form.cleaned_data
         try:
@@ -258,7 +259,7 @@ def case_open(request: HttpRequest, household_pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The case is open."))
             return redirect("case-detail", pk=case.pk)
-    return render(request, "cases/open.html", {"form": form, "household_pk": household_pk})
+    return render(request, "cases/open.html", {"form": form, "household": page.household})
 
 
 @require_safe

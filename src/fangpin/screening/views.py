@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from fangpin.alerts.models import AlertLevel
 from fangpin.core.errors import ValidationError
 from fangpin.screening import selectors, services
 from fangpin.screening.forms import RuleSetForm, RunForm
@@ -66,6 +67,8 @@ def rule_set_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "rule_set": rule_set,
             "definition": definition,
+            # Each rule with its level's label, the same words the alert queue uses.
+            "rules": [(rule, AlertLevel(rule.level.value).label) for rule in definition.rules],
             "dry_run": dry_run,
             "dry_run_table": _counts_table(dry_run, definition) if dry_run else None,
             "pending": pending,

@@ -12,9 +12,11 @@ from fangpin.cases.services.notices import (
 )
 from fangpin.cases.services.reads import (
     CaseFile,
+    OpenCasePage,
     QueuePage,
     attachment_open,
     case_file_open,
+    case_open_page,
     case_queue_page,
     notice_open,
 )
@@ -38,6 +40,7 @@ from fangpin.cases.services.steps import (
     case_rollback,
     case_send_back,
     case_verify,
+    openable_kinds,
 )
 
 __all__ = [
@@ -45,6 +48,7 @@ __all__ = [
     "CaseFile",
     "ConsentData",
     "CrosscheckData",
+    "OpenCasePage",
     "QueuePage",
     "VerificationData",
     "attachment_open",
@@ -63,6 +67,7 @@ __all__ = [
     "case_objection_resolve",
     "case_open_elimination",
     "case_open_identification",
+    "case_open_page",
     "case_queue_page",
     "case_reject",
     "case_review",
@@ -70,4 +75,5 @@ __all__ = [
     "case_send_back",
     "case_verify",
     "notice_open",
+    "openable_kinds",
 ]

@@ -14,8 +14,11 @@ from fangpin.cases.deadlines import case_deadline
 from fangpin.cases.models import Case, CaseAttachment, CaseStep, Objection
 from fangpin.cases.notice_render import NoticeView, notice_view
 from fangpin.cases.rules import DeadlineState
+from fangpin.cases.services.steps import openable_kinds
 from fangpin.cases.workflow import Kind, State, Step
 from fangpin.core.errors import NotFound
+from fangpin.registry.models import Household
+from fangpin.registry.selectors import household_get
 
 
 @contextmanager
@@ -93,6 +96,22 @@ def case_file_open(*, actor, case_id: int, today: dt.date) -> CaseFile:
         allowed=workflow.allowed_steps(Kind(case.kind), State(case.state), actor.role),
         deadline=case_deadline(case, today=today),
     )
+
+
+@dataclass(frozen=True)
+class OpenCasePage:
+    household: Household
+    kinds: list[Kind]  # the procedures it can start now, by its monitoring status
+
+
+def case_open_page(*, actor, household_id: int) -> OpenCasePage:
+    """What the "open a case" page offers for a household: only the procedure its status allows. A household
+    outside the user's area is "not found", and the look is audited."""
+    with _denied_look_audited(
+        actor, action="case.open.denied", object_type="registry.household", pk=household_id
+    ):
+        household = household_get(actor=actor, household_id=household_id)
+    return OpenCasePage(household=household, kinds=openable_kinds(household.status))
 
 
 def notice_open(*, actor, notice_id: int, purpose: str = "view") -> NoticeView:

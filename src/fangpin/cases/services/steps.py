@@ -9,6 +9,7 @@ from typing import Literal
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from fangpin.accounts.roles import Role, can_edit_registry
 from fangpin.audit.services import audit_record
@@ -75,6 +76,12 @@ _OPENABLE = {
     Kind.IDENTIFICATION: {MonitoringStatus.NORMAL, MonitoringStatus.ELIMINATED},
     Kind.ELIMINATION: {MonitoringStatus.MONITORED},
 }
+
+
+def openable_kinds(status: str) -> list[Kind]:
+    """The procedures a household in `status` can start: identification before monitoring (or after an
+    elimination), risk elimination while monitored; none once it has left."""
+    return [kind for kind, statuses in _OPENABLE.items() if status in statuses]
 
 
 def _open(
@@ -376,7 +383,11 @@ def case_eligibility_check(*, actor, case_id: int, facts: EligibilityFacts, note
     if not result.is_eligible:
         raise ValidationError(
             _("The household does not meet the conditions yet: %(missing)s.")
-            % {"missing": "; ".join(str(REASON_LABELS[r]) for r in result.reasons)},
+            % {
+                "missing": pgettext("list separator", "; ").join(
+                    str(REASON_LABELS[r]) for r in result.reasons
+                )
+            },
             field="facts",
         )
     target = step_check(case, Step.FIND_ELIGIBLE, actor)
