@@ -1,9 +1,13 @@
 """Rule-set versions and screening runs, end to end on a small simulated county with its department files."""
 
 import datetime as dt
+import os
+import socket
+import subprocess
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from django.utils import timezone
 
 from fangpin.accounts.roles import Role
 from fangpin.alerts.evidence import explain_lines
@@ -118,6 +122,30 @@ def test_a_run_left_running_by_a_killed_worker_is_marked_interrupted(screened_co
     assert services.screening_runs_recover() == 1
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED and "Interrupted" in run.message
+
+
+@pytest.mark.django_db
+def test_a_run_whose_process_is_gone_is_marked_interrupted_at_once(screened_county):
+    dead = subprocess.Popen(["true"])
+    dead.wait()  # a process that has exited: kill -9 on a worker leaves the same
+    host = socket.gethostname()
+    runs = {}
+    for name, worker in [
+        ("dead", f"{host}:{dead.pid}"),
+        ("alive", f"{host}:{os.getpid()}"),
+        ("elsewhere", "other:1"),
+    ]:
+        run = services.screening_run_create(actor="test", as_of=AS_OF)
+        ScreeningRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.RUNNING, started_at=timezone.now(), worker=worker
+        )
+        runs[name] = run.pk
+    # Asking for a new run is enough: nobody waits two hours to see that the killed run is not running.
+    services.screening_run_create(actor="test", as_of=AS_OF)
+    status = dict(ScreeningRun.objects.filter(pk__in=runs.values()).values_list("pk", "status"))
+    assert status[runs["dead"]] == RunStatus.FAILED
+    assert status[runs["alive"]] == RunStatus.RUNNING  # this very process
+    assert status[runs["elsewhere"]] == RunStatus.RUNNING  # another machine: the time limit decides
 
 
 @pytest.mark.django_db

@@ -125,6 +125,8 @@ class ScreeningRun(models.Model):
     )
     created_at = models.DateTimeField(_("requested"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    # "host:pid" of the process evaluating the run, so a run whose process is gone is known at once.
+    worker = models.CharField(_("worker process"), max_length=200, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     duration_s = models.FloatField(_("duration (s)"), null=True, blank=True)
 

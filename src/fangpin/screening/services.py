@@ -6,12 +6,15 @@ writes its alerts in one transaction at the end: a run killed midway leaves no a
 
 import datetime as dt
 import logging
+import os
+import socket
 import time
 from dataclasses import dataclass
 from decimal import Decimal
 
 import pyarrow as pa
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -157,6 +160,7 @@ def screening_run_create(
     """Record a requested run (the caller executes it now or enqueues it). A run uses the active rule set; a dry
     run may use any version."""
     require_county(actor)
+    screening_runs_recover()  # a run killed earlier shows as interrupted, not as still running beside this one
     if engine not in Engine.values:
         raise ValidationError(_("Unknown engine {engine}.").format(engine=engine), field="engine")
     if rule_set_id is not None:
@@ -196,13 +200,34 @@ def screening_run_enqueue(**kwargs) -> ScreeningRun:
     return run
 
 
+def _this_worker() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _worker_is_gone(worker: str) -> bool:
+    """True when `worker` ("host:pid") ran on this machine and its process no longer exists. A process on
+    another machine, or one that cannot be told, counts as alive: the time limit then decides."""
+    host, _sep, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)  # signal 0 only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # it exists, under another user
+        return False
+    return False
+
+
 def screening_runs_recover(*, older_than: dt.timedelta = dt.timedelta(hours=2)) -> int:
-    """Mark runs that died while running (a killed worker) as failed, so the queue and the pages tell the truth.
+    """Mark runs that died while running (a killed worker) as failed, so the queue and the pages tell the truth:
+    at once when the run's process on this machine is gone, otherwise once it has run longer than any run does.
 
     Nothing else needs cleaning: a run writes its alerts in one transaction at its very end.
     """
-    stale = ScreeningRun.objects.filter(status=RunStatus.RUNNING, started_at__lt=timezone.now() - older_than)
-    return stale.update(
+    running = ScreeningRun.objects.filter(status=RunStatus.RUNNING)
+    stale = [pk for pk, worker in running.values_list("pk", "worker") if _worker_is_gone(worker)]
+    return running.filter(Q(pk__in=stale) | Q(started_at__lt=timezone.now() - older_than)).update(
         status=RunStatus.FAILED,
         message=_("Interrupted: the run stopped before it finished and wrote nothing. Run it again."),
         finished_at=timezone.now(),
@@ -222,7 +247,9 @@ def screening_execute(*, run_id: int, actor="system", take_snapshot: bool = Fals
     if run.status != RunStatus.QUEUED:
         raise ValidationError(_("Run {id} has already been started.").format(id=run.pk))
     started = time.perf_counter()
-    ScreeningRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, started_at=timezone.now())
+    ScreeningRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.RUNNING, started_at=timezone.now(), worker=_this_worker()
+    )
     try:
         _execute(run, actor=actor, take_snapshot=take_snapshot, started=started)
     except Exception as error:  # the task boundary: record why, then let the worker log it

@@ -11,7 +11,6 @@ from fangpin.screening.services import (
     rule_set_install_default,
     screening_execute,
     screening_run_create,
-    screening_runs_recover,
 )
 
 
@@ -39,7 +38,6 @@ class Command(BaseCommand):
         except ValueError as e:
             raise CommandError(str(e)) from None
         try:
-            screening_runs_recover()
             rule_set_install_default(actor="cli")
             run = screening_run_create(
                 actor="cli",
