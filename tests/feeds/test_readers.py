@@ -9,8 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fangpin.feeds import readers
+from fangpin.feeds import readers, xlsx
 from fangpin.feeds.readers import FileUnreadable, column_letter, find_header_row, open_table
+from tests.feeds.test_xlsx import workbook_bytes
 
 HEADER = "姓名,身份证号,入院日期,金额"
 ROWS = ["张三,11010519491231002X,2026-10-03,1234.5", "李四,450123198005170034,2026/10/4,88"]
@@ -249,6 +250,118 @@ def test_a_truncated_xlsx_is_unreadable(tmp_path):
 def test_a_zip_that_is_not_a_workbook_is_unreadable(tmp_path):
     with pytest.raises(FileUnreadable, match="XLSX file is damaged"):
         open_table(write(tmp_path, b"PK\x03\x04" + b"\x00" * 100, name="x.xlsx"))
+
+
+def test_an_xlsx_is_read_chunk_by_chunk_and_only_its_top_is_read_when_opened(tmp_path, monkeypatch):
+    monkeypatch.setattr(xlsx, "CHUNK_BYTES", 8192)
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet("名单")
+    sheet.append(["2026年10月名单"])
+    sheet.append(["姓名", "身份证号", "金额"])
+    for n in range(3000):
+        sheet.append([f"人{n}", f"45010219900101{n:04d}", n + 0.5])
+    workbook.save(tmp_path / "big.xlsx")
+    table = open_table(tmp_path / "big.xlsx")
+    assert table.header_row == 2
+    assert max(int(cells.row.max()) for cells in table.held) < 2 + 1_000 + 200  # the header and peeked rows
+    batches = list(table.batches(batch_rows=1_000))
+    assert [b.num_rows for b in batches] == [1_000, 1_000, 1_000]
+    data = pa.concat_tables(batches)
+    assert data["_row"].to_pylist() == list(range(3, 3003))
+    assert rows_of(data)[2999] == {"姓名": "人2999", "身份证号": "450102199001012999", "金额": "2999.5"}
+
+
+def test_an_xlsx_is_read_from_its_first_visible_sheet_with_data(tmp_path):
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "空白"
+    hidden = workbook.create_sheet("填表说明", 0)
+    hidden.append(["说明", "请勿修改"])
+    hidden.sheet_state = "hidden"
+    data = workbook.create_sheet("数据")
+    data.append(["姓名", "金额"])
+    data.append(["张三", 1])
+    workbook.save(tmp_path / "b.xlsx")
+    table, rows = read_all(tmp_path / "b.xlsx")
+    assert table.headers == ["姓名", "金额"] and rows_of(rows) == [{"姓名": "张三", "金额": "1"}]
+
+
+def test_xlsx_values_beside_the_table_far_down_are_row_problems_not_lost(tmp_path, monkeypatch):
+    monkeypatch.setattr(readers, "_PEEK_ROWS", 2)
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append([None, "姓名", "金额"])
+    for n in range(5):
+        sheet.append([None, f"人{n}", n])
+    sheet.append(["左边", "王五", 9, "右边", " "])
+    workbook.save(tmp_path / "b.xlsx")
+    table, data = read_all(tmp_path / "b.xlsx")
+    assert (table.first_column, table.headers) == (1, ["姓名", "金额"])
+    problems = data["_row_problem"].to_pylist()
+    assert problems[:5] == [None] * 5
+    assert "column A has “左边”" in problems[5] and "“右边” are beyond the last column" in problems[5]
+    assert rows_of(data)[5] == {"姓名": "王五", "金额": "9"}
+
+
+def test_an_xlsx_without_a_filled_cell_is_empty(tmp_path):
+    openpyxl.Workbook().save(tmp_path / "empty.xlsx")
+    with pytest.raises(FileUnreadable, match="The file is empty"):
+        open_table(tmp_path / "empty.xlsx")
+
+
+def test_malformed_xlsx_xml_is_unreadable_with_a_clear_message(tmp_path):
+    sheet_xml = '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1"'
+    path = write(tmp_path, workbook_bytes([("表", None, "")], sheet_xml=sheet_xml), name="bad.xlsx")
+    with pytest.raises(
+        FileUnreadable,
+        match=r"XLSX file is damaged or cut off and cannot be opened \(.*ends in the middle of a row",
+    ):
+        open_table(path)
+
+
+def test_an_xlsx_damaged_below_its_top_fails_when_its_rows_are_read(tmp_path, monkeypatch):
+    monkeypatch.setattr(xlsx, "CHUNK_BYTES", 4096)
+    rows = "".join(
+        f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>人{n}</t></is></c><c r="B{n}"><v>{n}</v></c></row>'
+        for n in range(2, 2000)
+    )
+    header = '<row r="1"><c r="A1" t="inlineStr"><is><t>姓名</t></is></c><c r="B1" t="inlineStr"><is><t>金额</t></is></c></row>'
+    path = write(
+        tmp_path,
+        workbook_bytes([("表", None, header + rows + '<row r="2000"><c r="A2000"><v>1</x></row>')]),
+        "cut.xlsx",
+    )
+    table = open_table(path)
+    with pytest.raises(
+        FileUnreadable, match=r"The Excel file is damaged after row 1\d{3} \(.*not well-formed"
+    ):
+        list(table.batches())
+
+
+@settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(
+    st.integers(min_value=0, max_value=3_000),
+    st.integers(min_value=0, max_value=30),
+    st.text(alphabet='<>/&"= rcvt1A;', max_size=5),
+)
+def test_xlsx_with_damaged_xml_gives_batches_or_file_unreadable_never_a_crash(
+    tmp_path, start, length, insert
+):
+    data = '<row r="1"><c r="A1" t="inlineStr"><is><t>姓名</t></is></c><c r="B1" t="inlineStr"><is><t>金额</t></is></c></row>'
+    data += "".join(
+        f'<row r="{n}"><c r="A{n}" t="s"><v>0</v></c><c r="B{n}" s="1"><v>{n}.5</v></c></row>'
+        for n in range(2, 40)
+    )
+    start %= len(data)
+    content = workbook_bytes(
+        [("表", None, data[:start] + insert + data[start + length :])],
+        strings="<si><t>张三</t></si>",
+        styles='<cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14"/></cellXfs>',
+    )
+    try:
+        for batch in open_table(write(tmp_path, content, name="fuzz.xlsx")).batches(batch_rows=7):
+            assert batch.column_names[-3:] == ["_row", "_too_long", "_row_problem"]
+    except FileUnreadable as error:
+        assert error.message
 
 
 # An .xls (BIFF8) written once with xlwt, which fangpin does not install: a title row, a blank row, the

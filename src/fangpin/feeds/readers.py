@@ -2,12 +2,13 @@
 
 `open_table` finds the header under any title rows and `RawTable.batches` streams all-string Arrow tables
 with file row numbers, dropping empty and total rows; anything that is not a table raises `FileUnreadable`.
+Memory is bounded by a batch whatever the file's size, except for XLS (at most 65,536 rows, read whole).
 """
 
 import codecs
 import csv
-import datetime as dt
 import io
+import itertools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ import python_calamine
 from django.utils.translation import gettext as _
 
 from fangpin.core.errors import FangpinError
-from fangpin.feeds import normalize
+from fangpin.feeds import normalize, xlsx
 
 ROW = "_row"
 TOO_LONG = "_too_long"
@@ -511,32 +512,27 @@ def _open_csv(path: Path, sample: bytes, size: int, max_cell_bytes: int) -> RawT
 # --- Excel --------------------------------------------------------------------------------------------
 
 
-def _cell_text(value: Any) -> str:
-    """An Excel cell as text, as a cadre would read it: 12.0 → "12"; a number Excel holds as a float with 15
-    significant digits (such as an ID number typed as a number) keeps its scientific form, so that the loss
-    of digits shows; dates as ISO dates.
-    """
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return format(value, ".15g")
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(sep=" ")
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    return "" if value is None else str(value)
-
-
 def _row_texts(row: Sequence[Any]) -> list[str]:
-    return [_cell_text(value) for value in row]
+    return [xlsx.cell_text(value) for value in row]
+
+
+def _damaged(kind: str, detail: object) -> FileUnreadable:
+    return FileUnreadable(
+        _("The %(kind)s file is damaged or cut off and cannot be opened (%(detail)s). Ask for it again.")
+        % {"kind": kind, "detail": str(detail)[:200]}
+    )
+
+
+def _damaged_after(row: int, detail: object) -> FileUnreadable:
+    return FileUnreadable(
+        _("The Excel file is damaged after row %(row)d (%(detail)s).") % {"row": row, "detail": detail}
+    )
 
 
 @dataclass
 class _ExcelTable(RawTable):
+    """An XLS workbook read by calamine, which loads the sheet whole (an XLS sheet has at most 65,536 rows)."""
+
     rows: Iterator[list[Any]] | None = field(default=None, repr=False)
     peeked: list[list[Any]] = field(default_factory=list, repr=False)
 
@@ -554,10 +550,7 @@ class _ExcelTable(RawTable):
                     number += len(chunk)
                     chunk = []
         except python_calamine.CalamineError as exc:
-            raise FileUnreadable(
-                _("The Excel file is damaged after row %(row)d (%(detail)s).")
-                % {"row": number, "detail": exc}
-            ) from None
+            raise _damaged_after(number, exc) from None
         if chunk:
             yield self._table(chunk, number)
 
@@ -566,23 +559,22 @@ class _ExcelTable(RawTable):
         columns = {}
         extra: list[str | None] = [None] * len(rows)
         for index, row in enumerate(rows):
-            if len(row) > width and any(_cell_text(v).strip() for v in row[width:]):
-                cells = [f"“{_cell_text(v)[:40]}”" for v in row[width:] if _cell_text(v).strip()]
+            if len(row) > width and any(xlsx.cell_text(v).strip() for v in row[width:]):
+                cells = [f"“{xlsx.cell_text(v)[:40]}”" for v in row[width:] if xlsx.cell_text(v).strip()]
                 extra[index] = _(
                     "This row has more cells than the header row: %(cells)s are beyond the last column."
                 ) % {"cells": ", ".join(cells)}
         for position, name in enumerate(self.names):
             values = [row[position] if position < len(row) else "" for row in rows]
             if not all(type(v) is str for v in values):
-                values = [_cell_text(v) for v in values]
+                values = [xlsx.cell_text(v) for v in values]
             columns[name] = pa.array(values, pa.string())
         columns[ROW] = pa.array(np.arange(first, first + len(rows), dtype=np.int64))
         columns[ROW_PROBLEM] = pa.array(extra, pa.string())
         return pa.table(columns)
 
 
-def _open_excel(path: Path, kind: str, max_cell_bytes: int) -> RawTable:
-    label = "XLSX" if kind == "xlsx" else "XLS"
+def _open_xls(path: Path, max_cell_bytes: int) -> RawTable:
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
         sheets = [
@@ -598,10 +590,7 @@ def _open_excel(path: Path, kind: str, max_cell_bytes: int) -> RawTable:
                 sheet = candidate
                 break
     except (python_calamine.CalamineError, OSError, ValueError) as exc:
-        raise FileUnreadable(
-            _("The %(kind)s file is damaged or cut off and cannot be opened (%(detail)s). Ask for it again.")
-            % {"kind": label, "detail": str(exc)[:200]}
-        ) from None
+        raise _damaged("XLS", exc) from None
     if sheet is None:
         raise FileUnreadable(_("The file is empty."))
     # calamine yields rows from the sheet's first row and columns from its first used column.
@@ -622,7 +611,7 @@ def _open_excel(path: Path, kind: str, max_cell_bytes: int) -> RawTable:
     _blank_columns_with_data(names, [_row_texts(row) for row in peeked], first_column)
     return _ExcelTable(
         path=path,
-        format=kind,
+        format="xls",
         encoding=None,
         header_row=index + 1,
         headers=headers,
@@ -631,6 +620,120 @@ def _open_excel(path: Path, kind: str, max_cell_bytes: int) -> RawTable:
         first_column=first_column,
         rows=rows,
         peeked=peeked,
+    )
+
+
+@dataclass
+class _XlsxTable(RawTable):
+    """An XLSX workbook read chunk by chunk (fangpin.feeds.xlsx): the chunks read to find the header are held,
+    the rest of the sheet is read as the batches are asked for."""
+
+    held: list[xlsx.Cells] = field(default_factory=list, repr=False)
+    rest: Iterator[xlsx.Cells] | None = field(default=None, repr=False)
+
+    def _chunks(self, batch_rows: int) -> Iterator[pa.Table]:
+        if self.rest is None:
+            raise FileUnreadable(_("The rows of this file have already been read; open it again."))
+        rest, self.rest = self.rest, None
+        held, self.held = self.held, []
+        number = self.header_row
+        try:
+            for cells in itertools.chain(held, rest):
+                cells = cells.select(cells.row > self.header_row)
+                if len(cells):
+                    yield self._table(cells)
+                    number = int(cells.row.max())
+        except xlsx.XlsxError as exc:
+            raise _damaged_after(number, exc) from None
+
+    def _table(self, cells: xlsx.Cells) -> pa.Table:
+        """One string column per header from the cells under it, in bulk; cells left of the first column or
+        right of the last become the row's problem, as in the other formats."""
+        rows, position = np.unique(cells.row, return_inverse=True)
+        offset = cells.column - self.first_column
+        order = np.argsort(offset, kind="stable")
+        bounds = np.searchsorted(offset[order], np.arange(len(self.names) + 1))
+        texts = pa.concat_arrays([cells.text, pa.array([""], pa.string())])  # the last one fills gaps
+        columns = {}
+        for index, name in enumerate(self.names):
+            picked = order[bounds[index] : bounds[index + 1]]
+            take = np.full(len(rows), len(cells))
+            take[position[picked]] = picked
+            columns[name] = texts.take(pa.array(take))
+        columns[ROW] = pa.array(rows, pa.int64())
+        columns[ROW_PROBLEM] = self._outside(cells, offset, position, len(rows))
+        return pa.table(columns)
+
+    def _outside(self, cells: xlsx.Cells, offset: np.ndarray, position: np.ndarray, count: int) -> pa.Array:
+        outside = np.flatnonzero((offset < 0) | (offset >= len(self.names)))
+        if not len(outside):
+            return pa.nulls(count, pa.string())
+        found: dict[int, tuple[list[tuple[int, str]], list[tuple[int, str]]]] = {}
+        for index, text in zip(outside, cells.text.take(pa.array(outside)).to_pylist(), strict=True):
+            if text.strip():
+                left, right = found.setdefault(int(position[index]), ([], []))
+                (left if offset[index] < 0 else right).append((int(cells.column[index]), text))
+        messages: list[str | None] = [None] * count
+        for row, (left, right) in found.items():
+            parts = []
+            if left:
+                named = [
+                    _("column %(column)s has “%(value)s”") % {"column": column_letter(c), "value": t[:40]}
+                    for c, t in sorted(left)
+                ]
+                parts.append(
+                    _("There are values where the header row has no column name: %(cells)s.")
+                    % {"cells": "; ".join(named)}
+                )
+            if right:
+                parts.append(
+                    _("This row has more cells than the header row: %(cells)s are beyond the last column.")
+                    % {"cells": ", ".join(f"“{t[:40]}”" for _c, t in sorted(right))}
+                )
+            messages[row] = " ".join(parts)
+        return pa.array(messages, pa.string())
+
+
+def _open_xlsx(path: Path, max_cell_bytes: int) -> RawTable:
+    try:
+        sheet = xlsx.open_sheet(path)
+        if sheet is None:
+            raise FileUnreadable(_("The file is empty."))
+        held: list[xlsx.Cells] = []
+
+        def read_to(row: int) -> xlsx.Cells:
+            """The cells of the sheet's rows up to `row` (chunks are read until one goes past it)."""
+            while not held or held[-1].row.max() < row:
+                cells = next(sheet.chunks, None)
+                if cells is None:
+                    break
+                held.append(cells)
+            joined = xlsx.Cells.join(held)
+            return joined.select(joined.row <= row)
+
+        index = find_header_row(read_to(_HEADER_WINDOW).rows(1, _HEADER_WINDOW))
+        header_row = index + 1
+        near = read_to(header_row + _PEEK_ROWS)  # the header window and the rows peeked at below the header
+    except xlsx.XlsxError as exc:
+        raise _damaged("XLSX", exc) from None
+    # Columns from the first to the last used near the top, as calamine counts them over the whole sheet.
+    first_column = int(near.column.min())
+    width = int(near.column.max()) + 1 - first_column
+    header = near.rows(header_row, header_row)[0][first_column:]
+    names, headers = _check_headers(header + [""] * (width - len(header)))
+    peeked = [row[first_column:] for row in near.rows(header_row + 1, header_row + _PEEK_ROWS)]
+    _blank_columns_with_data(names, peeked, first_column)
+    return _XlsxTable(
+        path=path,
+        format="xlsx",
+        encoding=None,
+        header_row=header_row,
+        headers=headers,
+        max_cell_bytes=max_cell_bytes,
+        names=names,
+        first_column=first_column,
+        held=held,
+        rest=sheet.chunks,
     )
 
 
@@ -700,9 +803,9 @@ def open_table(path: Path, *, max_cell_bytes: int = 100_000) -> RawTable:
     if not sample.strip(b" \t\r\n\x00"):
         raise FileUnreadable(_("The file is empty."))
     if sample.startswith(b"PK\x03\x04"):
-        return _open_excel(path, "xlsx", max_cell_bytes)
+        return _open_xlsx(path, max_cell_bytes)
     if sample.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return _open_excel(path, "xls", max_cell_bytes)
+        return _open_xls(path, max_cell_bytes)
     if sample.startswith(b"PAR1"):
         return _open_parquet(path, max_cell_bytes)
     return _open_csv(path, sample, size, max_cell_bytes)
