@@ -1,6 +1,7 @@
 """The alert queue and the alert page: scope, order, filters, evidence in words, actions, and query counts."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.conf import settings as django_settings
@@ -10,6 +11,9 @@ from fangpin.accounts.roles import Role
 from fangpin.alerts.models import Alert, AlertStatus
 from fangpin.alerts.services import alerts_refresh_from_screening
 from fangpin.audit.models import AuditEvent
+from fangpin.cases.models import Case
+from fangpin.cases.services import case_cancel
+from fangpin.registry.models import Household
 from tests.alerts.conftest import TODAY, evidence, hit, table
 from tests.factories import HouseholdFactory
 
@@ -285,3 +289,101 @@ def test_a_cadre_cannot_report_a_risk_for_a_household_of_another_village(english
     )
     assert response.status_code == 404
     assert not Alert.objects.exists()
+
+
+# The visit date and the case a confirmation opens --------------------------------------------------------------
+
+
+def _visit_dates(html: str) -> list[str]:
+    """The values of the visit-date inputs (confirm and dismiss forms), as the browser receives them."""
+    inputs = re.findall(r'<input type="date" name="visited_on"[^>]*>', html)
+    return [re.search(r'value="([^"]*)"', tag).group(1) if "value=" in tag else "" for tag in inputs]
+
+
+def test_the_visit_date_is_an_iso_date_in_the_chinese_interface(client, users, alerts):
+    """<input type="date"> takes only YYYY-MM-DD: the Chinese format (2026/09/29) would come up empty."""
+    html = _login(client, users[Role.VILLAGE]).get(reverse("alert-detail", args=[alerts["a1"].pk])).content
+    assert _visit_dates(html.decode()) == [TODAY.isoformat(), TODAY.isoformat()]
+
+
+def test_the_visit_date_is_today_on_the_training_clock(client, users, alerts, settings):
+    settings.FANGPIN_CLOCK_OFFSET_DAYS = 3
+    html = _login(client, users[Role.VILLAGE]).get(reverse("alert-detail", args=[alerts["a1"].pk])).content
+    moved = (TODAY + dt.timedelta(days=3)).isoformat()
+    assert _visit_dates(html.decode()) == [moved, moved]
+
+
+def _confirm_on_the_page(client, alert: Alert) -> None:
+    response = client.post(
+        reverse("alert-confirm", args=[alert.pk]), {"note": "住院属实。", "visited_on": TODAY.isoformat()}
+    )
+    assert response.status_code == 302
+
+
+def test_a_confirmed_alert_links_to_the_identification_case_it_opened(client, users, alerts):
+    _login(client, users[Role.VILLAGE])
+    html = client.get(reverse("alert-detail", args=[alerts["a1"].pk])).content.decode()
+    assert 'class="case-link"' not in html  # open: no case yet
+    _confirm_on_the_page(client, alerts["a1"])
+    case = Case.objects.get(alert_id=alerts["a1"].pk)
+    html = client.get(reverse("alert-detail", args=[alerts["a1"].pk])).content.decode()
+    link = (
+        f'<a class="case-link" href="{reverse("case-detail", args=[case.pk])}">识别认定案件：待承诺授权</a>'
+    )
+    assert link in html
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(reverse("alert-detail", args=[alerts["a1"].pk])).content.decode()
+    assert "identification (识别认定) case: waiting for consent</a>" in html
+
+
+def test_the_case_link_follows_the_case_through_its_steps(english, users, alerts):
+    _login(english, users[Role.VILLAGE])
+    _confirm_on_the_page(english, alerts["a1"])
+    case = Case.objects.get(alert_id=alerts["a1"].pk)
+    case_cancel(actor=users[Role.TOWNSHIP], case_id=case.pk, reason="重复立案")
+    html = english.get(reverse("alert-detail", args=[alerts["a1"].pk])).content.decode()
+    assert (
+        f'href="{reverse("case-detail", args=[case.pk])}">identification (识别认定) case: cancelled</a>'
+        in html
+    )
+
+
+def test_a_dismissed_alert_links_to_no_case(english, users, alerts):
+    _login(english, users[Role.VILLAGE])
+    url = reverse("alert-dismiss", args=[alerts["a1"].pk])
+    assert (
+        english.post(url, {"reason": "Paid by insurance.", "visited_on": TODAY.isoformat()}).status_code
+        == 302
+    )
+    assert (
+        'class="case-link"'
+        not in english.get(reverse("alert-detail", args=[alerts["a1"].pk])).content.decode()
+    )
+
+
+def test_the_case_link_is_shown_only_to_those_who_may_open_the_case(english, users, county, alerts):
+    """The household moved to the next village after its case opened: the alert stays with the village that
+    raised it, the case goes with the household, and the cadre of the first village no longer sees it."""
+    _login(english, users[Role.VILLAGE])
+    _confirm_on_the_page(english, alerts["a1"])
+    case = Case.objects.get(alert_id=alerts["a1"].pk)
+    Household.objects.filter(pk=alerts["a1"].household_id).update(village=county.village_a2)
+    html = english.get(reverse("alert-detail", args=[alerts["a1"].pk])).content.decode()
+    assert english.get(reverse("case-detail", args=[case.pk])).status_code == 404
+    assert 'class="case-link"' not in html and reverse("case-detail", args=[case.pk]) not in html
+    _login(english, users[Role.TOWNSHIP])  # the township has both villages
+    html = english.get(reverse("alert-detail", args=[alerts["a1"].pk])).content.decode()
+    assert f'href="{reverse("case-detail", args=[case.pk])}"' in html
+
+
+def test_a_confirmed_alert_page_runs_a_fixed_number_of_queries(
+    english, users, alerts, django_assert_num_queries
+):
+    _login(english, users[Role.VILLAGE])
+    _confirm_on_the_page(english, alerts["a1"])
+    url = reverse("alert-detail", args=[alerts["a1"].pk])
+    english.get(url)
+    # As an open alert's page, with the case (scoped, one query) in place of the cadres to assign to: a closed
+    # alert has no forms.
+    with django_assert_num_queries(12):
+        english.get(url)

@@ -31,6 +31,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# Chromium's own words and formats (a date field's 2026/11/26, "请填写此字段。") in the Chinese users see. On Linux
+# Chromium takes them from LANGUAGE, not from --lang, and only with Debian's chromium-l10n installed (without it
+# there is only en-US). What a page asks for is each context's `locale`, sent as Accept-Language (tested below).
+CHROMIUM_ENV = {**os.environ, "LANGUAGE": "zh_CN"}
 PHONE = {"width": 360, "height": 740}
 
 # live_server makes the test transactional (the server thread needs committed rows). No serialized_rollback:
@@ -46,7 +50,7 @@ def chromium() -> Iterator[Browser]:
         f"{CHROMIUM} is missing: install Debian's chromium package to run the browser tests"
     )
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, env=CHROMIUM_ENV)
         try:
             yield browser
         finally:
@@ -88,7 +92,7 @@ def _journey(browser: Browser, base_url: str, households, *, member: Member, id_
     # Staff land on their inbox; the list from the menu holds only the cadre's own village.
     expect(page.locator("h1")).to_have_text("我的待办")
     page.locator("nav.mainnav").get_by_role("link", name="农户", exact=False).first.click()
-    expect(page.locator("h1")).to_have_text("农户列表")
+    expect(page.locator("h1")).to_have_text("农户")
     rows = page.locator("table.data tbody tr")
     expect(rows).to_have_count(2)
     expect(page.locator("table.data")).to_contain_text(households["a1"].number)
@@ -116,3 +120,15 @@ def _journey(browser: Browser, base_url: str, households, *, member: Member, id_
     expect(page.locator("h1")).to_have_text("Households")
     _page_fits(page)
     context.close()
+
+
+@pytest.mark.parametrize(("locale", "language"), [("en-US", "en-US"), ("zh-CN", "zh-CN")])
+def test_a_browser_context_asks_for_its_own_locale_whatever_chromiums_interface_language(
+    live_server, locale, language
+):
+    with chromium() as browser:
+        page = browser.new_context(locale=locale).new_page()
+        response = page.goto(live_server.url + reverse("login"))
+        assert response is not None and response.ok
+        assert response.request.all_headers()["accept-language"].split(",")[0] == language
+        assert page.evaluate("navigator.language") == language

@@ -5,10 +5,12 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from fangpin.accounts.roles import Role
 from fangpin.audit.models import AuditEvent
+from fangpin.cases.services import case_cancel, case_open_identification
 from fangpin.registry.codes import Health, LabourSkill, MedicalInsurance, Relation
 from fangpin.registry.id_numbers import check_character
 from fangpin.registry.models import Category, Household, IncomeRecord, Member
@@ -362,6 +364,39 @@ def test_household_page_shows_facts_members_income_and_history_in_chinese(client
     assert "变更" in html  # the status change is in the history
 
 
+def test_household_page_links_to_the_open_case_with_its_kind_and_state(client, users, households):
+    household = households["a1"]
+    case = case_open_identification(actor=users[Role.VILLAGE], household_id=household.pk, risk_codes=["01"])
+    _login(client, users, Role.VILLAGE)
+    html = client.get(reverse("household-detail", args=[household.pk])).content.decode()
+    assert "<dt>当前案件</dt>" in html
+    assert (
+        f'<a class="case-link" href="{reverse("case-detail", args=[case.pk])}">识别认定 · 待承诺授权</a>'
+        in html
+    )
+
+
+def test_household_page_links_to_the_latest_case_once_none_is_open(client, users, households):
+    household = households["a1"]
+    first = case_open_identification(actor=users[Role.VILLAGE], household_id=household.pk, risk_codes=["01"])
+    case_cancel(actor=users[Role.TOWNSHIP], case_id=first.pk, reason="重复立案")
+    second = case_open_identification(actor=users[Role.VILLAGE], household_id=household.pk, risk_codes=["09"])
+    case_cancel(actor=users[Role.TOWNSHIP], case_id=second.pk, reason="农户已迁出")
+    _login(client, users, Role.VILLAGE)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(reverse("household-detail", args=[household.pk])).content.decode()
+    assert "<dt>Latest case</dt>" in html
+    link = f'href="{reverse("case-detail", args=[second.pk])}">identification (识别认定) · cancelled</a>'
+    assert link in html and reverse("case-detail", args=[first.pk]) not in html
+    assert "· closed " in html
+
+
+def test_household_page_without_a_case_shows_no_case_line(client, users, households):
+    _login(client, users, Role.VILLAGE)
+    html = client.get(reverse("household-detail", args=[households["a1"].pk])).content.decode()
+    assert 'class="case-link"' not in html and "当前案件" not in html
+
+
 def test_household_list_runs_a_fixed_number_of_queries(client, users, county, django_assert_num_queries):
     _login(client, users, Role.VILLAGE)
     HouseholdFactory(village=county.village_a1)
@@ -382,7 +417,8 @@ def test_household_page_runs_a_fixed_number_of_queries(client, users, households
     _file_with_history(large, months=14, members=6)
     _login(client, users, Role.VILLAGE)
     for household in [small, large]:
-        with django_assert_num_queries(14):
+        # With its open case, or else its latest closed one: two queries for a household never in a case.
+        with django_assert_num_queries(16):
             assert client.get(reverse("household-detail", args=[household.pk])).status_code == 200
 
 
@@ -409,7 +445,7 @@ def test_the_language_switch_gives_english(client, users, households):
 def test_an_english_browser_still_gets_chinese_until_the_user_switches(client, users):
     _login(client, users, Role.VILLAGE)
     page = client.get(reverse("household-list"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
-    assert '<html lang="zh-hans">' in page and "农户列表" in page
+    assert '<html lang="zh-hans">' in page and "<h1>农户</h1>" in page
 
 
 def test_login_page_renders_and_logs_in(client, users):

@@ -11,7 +11,6 @@ from typing import cast
 from django import forms
 from django.core import signing
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -19,6 +18,7 @@ from fangpin.alerts.catalogue import DIFFICULTIES, self_report_limits
 from fangpin.alerts.models import AlertLevel, AlertStatus
 from fangpin.alerts.selectors import ACTIVE, ALL, AlertFilter
 from fangpin.alerts.self_reports import SelfReportData
+from fangpin.core import clock
 from fangpin.divisions.codes import Level
 from fangpin.divisions.jurisdiction import scope_for
 from fangpin.divisions.models import Division
@@ -83,8 +83,10 @@ class AssignForm(forms.Form):
 class _VisitForm(forms.Form):
     visited_on = forms.DateField(
         label=_("Date of the visit"),
-        widget=forms.DateInput(attrs={"type": "date"}),
-        initial=timezone.localdate,
+        # ISO whatever the page language: <input type="date"> takes only YYYY-MM-DD and shows an empty field
+        # for the Chinese format (2026/11/26). Today comes from the training clock, like the deadlines.
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        initial=clock.today,
     )
 
 

@@ -8,6 +8,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AlertLevel(models.TextChoices):
@@ -53,7 +54,8 @@ class Alert(models.Model):
         related_name="alerts",
     )
     risk_code = models.CharField(_("risk type"), max_length=4)
-    level = models.CharField(_("level"), max_length=8, choices=AlertLevel.choices)
+    # In context: the divisions' "level" is an administrative level (级别), an alert's is its urgency (等级).
+    level = models.CharField(pgettext_lazy("alert", "level"), max_length=8, choices=AlertLevel.choices)
     source = models.CharField(_("source"), max_length=12, choices=AlertSource.choices)
     status = models.CharField(
         _("status"), max_length=10, choices=AlertStatus.choices, default=AlertStatus.OPEN
@@ -126,7 +128,8 @@ class SelfReport(models.Model):
     """
 
     reference = models.CharField(_("confirmation number"), max_length=8, unique=True)
-    name = models.CharField(_("name"), max_length=40)
+    # In context: the divisions' "name" is a place name (名称), a self-report's a person's name (姓名).
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=40)
     phone_encrypted = models.BinaryField(_("phone (encrypted)"))
     phone_hash = models.CharField(_("phone keyed hash"), max_length=64, db_index=True)
     phone_masked = models.CharField(_("phone"), max_length=11)

@@ -13,6 +13,7 @@ from django.core.paginator import Page, Paginator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from fangpin.accounts.roles import Role
 from fangpin.alerts import selectors
@@ -25,7 +26,8 @@ from fangpin.alerts.refresh import HIT_SCHEMA as HIT_SCHEMA
 from fangpin.alerts.refresh import RefreshResult as RefreshResult
 from fangpin.alerts.refresh import alerts_refresh_from_screening as alerts_refresh_from_screening
 from fangpin.audit.services import audit_record
-from fangpin.cases.selectors import case_open_for_household
+from fangpin.cases.models import Case
+from fangpin.cases.selectors import case_open_for_household, cases_visible_to
 from fangpin.cases.services import case_open_identification
 from fangpin.core import clock
 from fangpin.core.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationError
@@ -234,7 +236,8 @@ def _check_visit(alert: Alert, *, text: str, visited_on: dt.date, field: str, mi
     if len(text) > _TEXT_MAX:
         raise ValidationError(_("Keep it under %(n)d characters.") % {"n": _TEXT_MAX}, field=field)
     if visited_on > clock.today():
-        raise ValidationError(_("The visit date is in the future."), field="visited_on")
+        # In context: the alert's visit is the first one (走访); assistance says the same of a follow-up (回访).
+        raise ValidationError(pgettext("alert", "The visit date is in the future."), field="visited_on")
     if visited_on < timezone.localtime(alert.raised_at).date():
         raise ValidationError(_("The visit date is before the alert was raised."), field="visited_on")
     return text
@@ -351,6 +354,7 @@ class AlertFile:
     history: list
     is_overdue: bool
     can_work: bool
+    case: Case | None  # the identification case the confirmation opened, if the actor may see it
 
 
 def alert_open(*, actor, alert_id: int) -> AlertFile:
@@ -367,7 +371,16 @@ def alert_open(*, actor, alert_id: int) -> AlertFile:
         history=selectors.alert_audit_events(alert=alert),
         is_overdue=selectors.alert_is_overdue(alert),
         can_work=can_work_alerts(actor) and alert.is_open,
+        case=_case_opened_from(actor=actor, alert=alert),
     )
+
+
+def _case_opened_from(*, actor, alert: Alert) -> Case | None:
+    """The case this alert's confirmation opened, through the cases' own jurisdiction filter: the alert page
+    links on to identification only where the actor may follow the link."""
+    if alert.status != AlertStatus.CONFIRMED:
+        return None  # only a confirmation opens a case; an open or dismissed alert costs no query
+    return cases_visible_to(actor).filter(alert_id=alert.pk).order_by("-opened_at").first()
 
 
 def alert_look(*, actor, alert_id: int) -> Alert:

@@ -25,6 +25,7 @@ from fangpin.core.errors import NotFound, PermissionDenied, ValidationError
 from fangpin.registry import selectors, services
 from fangpin.web.display import history_rows, no_households_reason
 from fangpin.web.forms import HouseholdSearchForm, IncomeForm, MemberForm
+from fangpin.web.household_page import household_page_open
 
 T = TypeVar("T")
 
@@ -79,7 +80,8 @@ def household_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @_domain_errors
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    file = services.household_file_open(actor=request.user, household_id=pk)
+    page = household_page_open(actor=request.user, household_id=pk)
+    file = page.file
     role = Role(cast(User, request.user).role)
     return render(
         request,
@@ -87,6 +89,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "file": file,
             "household": file.household,
+            "case": page.case,
             "history": history_rows(file.history),
             "can_edit": can_edit_registry(role),
             "can_reveal": can_reveal_id_numbers(role),

@@ -2,6 +2,7 @@
 
 from django import template
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangpin.alerts.catalogue import DIFFICULTY_BY_KEY
 
@@ -13,7 +14,8 @@ _ACTIONS = {
     "alert.assign": _("assigned"),
     "alert.confirm": _("confirmed after a visit"),
     "alert.dismiss": _("dismissed after a visit"),
-    "alert.view": _("opened"),
+    # In context: the cases' "opened" is the date a case was opened (立案时间); here someone looked at the alert.
+    "alert.view": pgettext_lazy("alert action", "opened"),
     "alert.denied": _("refused: outside the user's area"),
 }
 
