@@ -3,7 +3,7 @@
 import pytest
 from django.utils.translation import gettext_lazy
 
-from fangpin.alerts.evidence import bilingual, explain_lines, feed_batches, rule_lines
+from fangpin.alerts.evidence import bilingual, explain_lines, feed_batches, rule_lines, value_fact
 from fangpin.alerts.self_reports import mask_phone, normalize_reference
 from fangpin.screening.services import rule_set_install_default
 from tests.alerts.conftest import evidence
@@ -36,6 +36,20 @@ def test_screening_evidence_is_rendered_from_its_rule_set_version_in_the_page_la
         "Medical costs paid out of pocket over the last 12 months were 23,400 yuan, more than 20,000 yuan"
     )
     assert rule_lines(stored, "zh-hans")[0].name == "医疗自付费用过高"
+    # Each value under its indicator's label, in words with its unit.
+    assert rule_lines(stored, "zh-hans")[1].facts == [("近12个月家庭人均纯收入", "5,211 元/人")]
+    assert rule_lines(stored, "en")[0].facts == [
+        ("Medical out-of-pocket costs, last 12 months", "23,400 yuan")
+    ]
+    assert rule_lines(stored, "zh-hans")[2].facts == []
+
+
+def test_values_read_in_words_with_their_units():
+    assert value_fact("income_pc_change_yoy", -0.354, "zh") == ("人均纯收入同比变化", "-35%")
+    assert value_fact("earner_died_or_injured", True, "en")[1] == "yes"
+    assert value_fact("labour_count", 2, "zh") == ("劳动力人数", "2")
+    assert value_fact("medical_oop_12m", None, "zh")[1] == "—"
+    assert value_fact("gone_from_the_registry", 3, "en") == ("gone_from_the_registry", "3")
 
 
 def test_a_missing_language_falls_back_to_the_other():

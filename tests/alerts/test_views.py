@@ -13,6 +13,7 @@ from fangpin.alerts.services import alerts_refresh_from_screening
 from fangpin.audit.models import AuditEvent
 from fangpin.cases.models import Case
 from fangpin.cases.services import case_cancel
+from fangpin.feeds.services import feed_schemas_install_defaults
 from fangpin.registry.models import Household
 from tests.alerts.conftest import TODAY, evidence, hit, table
 from tests.factories import HouseholdFactory
@@ -151,6 +152,18 @@ def test_the_alert_page_shows_the_evidence_and_the_batches(english, users, alert
     assert reverse("feeds-batch", args=[3]) in html
     assert reverse("household-detail", args=[alerts["a1"].household_id]) in html
     assert AuditEvent.objects.filter(action="alert.view", object_id=str(alerts["a1"].pk)).exists()
+    # Values under their indicator's label with the unit, and the line in Chinese money style.
+    assert "Medical out-of-pocket costs, last 12 months" in html and "23,400 yuan" in html
+    assert "Monitoring line used: 6,000 yuan per person a year." in html
+
+
+def test_the_alert_page_names_the_department_behind_each_batch(english, users, alerts):
+    feed_schemas_install_defaults()
+    alert = alerts["a1"]
+    alert.evidence = {**alert.evidence, "sources": {"health": [3]}}
+    alert.save()
+    html = _login(english, users[Role.COUNTY]).get(reverse("alert-detail", args=[alert.pk])).content.decode()
+    assert "卫健/医保 · Hospital stays and medical costs: " in html
 
 
 def test_an_alert_outside_the_area_is_404_and_audited(english, users, alerts):
@@ -261,9 +274,10 @@ def test_the_alert_page_runs_a_fixed_number_of_queries(english, users, alerts, d
     _login(english, users[Role.TOWNSHIP])
     url = reverse("alert-detail", args=[alerts["a1"].pk])
     english.get(url)
-    # Session, user, the alert with its village, household and run (one join), the audit event (5), its
-    # self-reports, its history, the cadres to assign to, and the user's division in the page head.
-    with django_assert_num_queries(12):
+    # Session, user, the alert with its village, household and run (one join), the audit event (5), the names
+    # of the departments behind its values, its self-reports, its history, the cadres to assign to, and the
+    # user's division in the page head.
+    with django_assert_num_queries(13):
         english.get(url)
 
 
@@ -385,5 +399,5 @@ def test_a_confirmed_alert_page_runs_a_fixed_number_of_queries(
     english.get(url)
     # As an open alert's page, with the case (scoped, one query) in place of the cadres to assign to: a closed
     # alert has no forms.
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         english.get(url)

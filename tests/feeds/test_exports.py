@@ -105,7 +105,29 @@ def test_problems_on_the_page_carry_the_column_label_the_header_and_the_value(ba
         9,
         "ID number",
         "证件号",
-        "450123198005170030",
+        "4501**********0030",  # a wrong ID number is still someone's: masked like every other on a page
     )
     assert repeated.column == "ID number, Admission date, Hospital" and repeated.value == ""
     assert (cut.column, cut.header, cut.message) == ("", "", "The file ends in the middle of this row.")
+
+
+def test_an_id_number_in_a_problem_is_masked_in_its_message_too_unless_it_no_longer_identifies_anyone(batch):
+    rows = [
+        _row(
+            batch,
+            3,
+            "id_number",
+            "The ID number “45012319800517003” has 17 digits.",
+            证件号="45012319800517003",
+        ),
+        _row(batch, 4, "id_number", "Excel turned “4.50123E+17” into a number.", 证件号="4.50123E+17"),
+    ]
+    shortened, excel = batch_problems(batch, rows)
+    assert (shortened.value, shortened.message) == (
+        "4501*********7003",
+        "The ID number “4501*********7003” has 17 digits.",
+    )
+    assert (excel.value, excel.message) == ("4.50123E+17", "Excel turned “4.50123E+17” into a number.")
+    # The Excel to correct keeps the cells as sent: it is downloaded, and audited, to be corrected.
+    rows = load_workbook(io.BytesIO(invalid_rows_workbook(batch))).active
+    assert [r[0].value for r in rows.iter_rows(min_row=2)] == ["45012319800517003", "4.50123E+17"]

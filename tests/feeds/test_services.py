@@ -10,7 +10,8 @@ from fangpin.audit.models import AuditEvent
 from fangpin.core.errors import PermissionDenied, ValidationError
 from fangpin.feeds import store
 from fangpin.feeds.models import BatchStatus, FeedBatch, FeedRow, RowStatus
-from fangpin.feeds.selectors import batches_visible_to
+from fangpin.feeds.schema import default_schemas
+from fangpin.feeds.selectors import batches_visible_to, schemas_importable_by
 from fangpin.feeds.services import (
     HeadersNotMapped,
     feed_batch_prepare,
@@ -196,6 +197,51 @@ def test_a_department_officer_sees_only_their_own_departments_batches(officer, c
     assert batches_visible_to(county_user).count() == 1
     assert not batches_visible_to(education).exists()
     assert not batches_visible_to(village).exists()
+
+
+def test_a_batch_imported_for_every_office_that_sends_a_schema_is_seen_by_each_of_them(
+    county, schemas, people, tmp_path
+):
+    path = _health_file(tmp_path, _rows(people))
+    feed_import(
+        actor="demo", source="health", path=path, department="卫健/医保", today=TODAY
+    )  # as the demo does
+
+    def officer(username: str, department: str):
+        return UserFactory(
+            username=username, role=Role.DEPARTMENT, division=county.county, department=department
+        )
+
+    assert batches_visible_to(officer("wj", "卫健")).count() == 1
+    assert batches_visible_to(officer("yb", "医保")).count() == 1
+    assert not batches_visible_to(officer("jk", "健")).exists()  # a part of a name is not the office
+    assert not batches_visible_to(officer("edu", "教育")).exists()
+
+
+def test_a_department_officer_imports_only_their_own_departments_sources(county, schemas, people, tmp_path):
+    education = UserFactory(username="edu2", role=Role.DEPARTMENT, division=county.county, department="教育")
+    with pytest.raises(PermissionDenied, match="卫健/医保"):  # 卫健's stays, so would 公安's deaths
+        feed_import(actor=education, source="health", path=_health_file(tmp_path, _rows(people)))
+    assert not FeedBatch.objects.exists()
+    assert not AuditEvent.objects.filter(action="feed.upload").exists()
+    # A schema names every office that sends it: 医保 sends the hospital stays as well as 卫健.
+    insurance = UserFactory(username="yb1", role=Role.DEPARTMENT, division=county.county, department="医保")
+    batch = feed_import(
+        actor=insurance, source="health", path=_health_file(tmp_path, _rows(people)), today=TODAY
+    )
+    assert (batch.batch.status, batch.batch.department) == (BatchStatus.DONE, "医保")
+
+
+def test_the_sources_offered_are_the_officers_own_and_every_one_for_the_county(county, schemas, users):
+    def sources(user):
+        return sorted(s.source for s in schemas_importable_by(user))
+
+    education = UserFactory(username="edu3", role=Role.DEPARTMENT, division=county.county, department="教育")
+    nobody = UserFactory(username="dept0", role=Role.DEPARTMENT, division=county.county, department="")
+    assert sources(education) == ["education_aid", "education_dropout"]
+    assert sources(users[Role.DEPARTMENT]) == ["health"]
+    assert sources(users[Role.COUNTY]) == sorted(s.source for s in default_schemas())
+    assert sources(nobody) == sources(users[Role.TOWNSHIP]) == []
 
 
 def test_a_village_cadre_cannot_import_department_data(county, schemas, people, tmp_path):

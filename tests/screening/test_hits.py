@@ -54,7 +54,11 @@ def _flagged() -> pa.Table:
 def test_one_hit_per_household_and_risk_type_at_the_highest_level_with_every_rule_behind_it():
     definition = load_rule_set(RULES)
     hits = hits_table(
-        definition, _flagged(), rule_set_id=3, sources={"health": [1, 2]}, line=Decimal("6000.00")
+        definition,
+        _flagged(),
+        rule_set_id=3,
+        sources={"health": [1, 2], "education_dropout": [4], "housing": [5]},
+        line=Decimal("6000.00"),
     )
     assert hits.schema.equals(HIT_SCHEMA)
     rows = {(r["household_id"], r["risk_code"]): r for r in hits.to_pylist()}
@@ -75,8 +79,11 @@ def test_one_hit_per_household_and_risk_type_at_the_highest_level_with_every_rul
     assert json.loads(rows[7, "99"]["evidence"])["rules"] == [
         {"rule": "2_oop_stay", "values": {"medical_oop_max_stay": 12000.0}}
     ]
-    # A rule whose explanation names no indicator keeps an empty set of values.
-    assert json.loads(rows[8, "09"]["evidence"])["rules"] == [{"rule": "dropout", "values": {}}]
+    # A rule whose explanation names no indicator keeps an empty set of values; each alert names the batches of
+    # the inputs its rules read (the school file for a dropout, the hospital file for medical costs).
+    dropout = json.loads(rows[8, "09"]["evidence"])
+    assert dropout["rules"] == [{"rule": "dropout", "values": {}}]
+    assert dropout["sources"] == {"education_dropout": [4]}
     assert rows[8, "09"]["level"] == "yellow"
 
 

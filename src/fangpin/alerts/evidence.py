@@ -12,8 +12,9 @@ from typing import Any
 from django.utils import translation
 from django.utils.functional import Promise
 
+from fangpin.screening.indicators import REGISTRY
 from fangpin.screening.rules.definition import RuleDef, RuleSetDef
-from fangpin.screening.rules.templates import explain
+from fangpin.screening.rules.templates import explain, format_value
 
 # {rule set id: its definition}: the versions a page's alerts name, read once per page (rule_sets_of).
 RuleSets = Mapping[int, RuleSetDef]
@@ -37,6 +38,29 @@ class RuleEvidence:
     name: str
     explain: str
     values: dict[str, Any]
+    facts: list[tuple[str, str]]  # (indicator label, value in words) of each value, in the page language
+
+
+# What follows a value of each indicator unit, in each language; a ratio reads as a percentage.
+_UNIT_SUFFIX = {
+    "yuan": {"zh": " 元", "en": " yuan"},
+    "yuan_per_person": {"zh": " 元/人", "en": " yuan per person"},
+}
+
+
+def value_fact(name: str, value: Any, key: str) -> tuple[str, str]:
+    """An indicator value as a cadre reads it: ("近12个月医疗自付费用", "23,400 元")."""
+    indicator = REGISTRY.get(name)
+    if indicator is None:  # a value a later version no longer computes: shown as stored
+        return name, format_value(value, "", key)
+    label = indicator.label_zh if key == "zh" else indicator.label_en
+    if value is None:
+        return label, format_value(value, "", key)
+    if indicator.unit in _UNIT_SUFFIX:
+        return label, format_value(value, "yuan", key) + _UNIT_SUFFIX[indicator.unit][key]
+    if indicator.unit == "ratio":
+        return label, format_value(value, "percent", key)
+    return label, format_value(value, "", key)
 
 
 def rule_set_ids(evidence: Any) -> set[int]:
@@ -92,7 +116,8 @@ def rule_lines(
         values = rule.get("values") if isinstance(rule.get("values"), dict) else {}
         rendered = _rendered(known.get(code), definition, values, evidence, key)
         name, sentence = rendered or (_pick(rule.get("name"), key), _pick(rule.get("explain"), key))
-        lines.append(RuleEvidence(code=code, name=name, explain=sentence, values=values))
+        facts = [value_fact(k, v, key) for k, v in values.items()]
+        lines.append(RuleEvidence(code=code, name=name, explain=sentence, values=values, facts=facts))
     return lines
 
 

@@ -36,6 +36,7 @@ from fangpin.divisions.jurisdiction import Scope, scope_for
 from fangpin.monitoring.selectors import due_date
 from fangpin.registry.codes import MonitoringStatus
 from fangpin.registry.models import Household
+from fangpin.screening.rules.templates import format_value
 from fangpin.web.notify import notify_alert_assigned
 
 # Who works the queue (these sets belong in accounts/roles.py beside can_edit_registry; see the report).
@@ -349,12 +350,18 @@ class AlertFile:
     alert: Alert
     rules: list[RuleEvidence]
     lines: list[str]
-    batches: dict[str, list[int]]
+    batches: dict[str, list[int]]  # by the source's department and name
+    line: str  # the monitoring line the run used, "6,000"; "" when none
     self_reports: list
     history: list
     is_overdue: bool
     can_work: bool
     case: Case | None  # the identification case the confirmation opened, if the actor may see it
+
+
+def _labelled_batches(batches: dict[str, list[int]]) -> dict[str, list[int]]:
+    labels = selectors.feed_source_labels(batches)
+    return {labels.get(source, source): ids for source, ids in batches.items()}
 
 
 def alert_open(*, actor, alert_id: int) -> AlertFile:
@@ -366,7 +373,8 @@ def alert_open(*, actor, alert_id: int) -> AlertFile:
         alert=alert,
         rules=rule_lines(alert.evidence, rule_sets=rule_sets),
         lines=explain_lines(alert.evidence, rule_sets=rule_sets),
-        batches=feed_batches(alert.evidence),
+        batches=_labelled_batches(feed_batches(alert.evidence)),
+        line=format_value(alert.evidence.get("line"), "yuan") if alert.evidence.get("line") else "",
         self_reports=selectors.alert_self_reports(alert=alert),
         history=selectors.alert_audit_events(alert=alert),
         is_overdue=selectors.alert_is_overdue(alert),

@@ -17,9 +17,10 @@ from openpyxl.utils import get_column_letter
 
 from fangpin.core.spreadsheet import neutralise_formula
 from fangpin.feeds.models import FeedBatch, FeedRow, HeaderMapping, RowStatus
-from fangpin.feeds.schema import FeedSchemaDef, load_schema
+from fangpin.feeds.schema import ColumnType, FeedSchemaDef, load_schema
 from fangpin.feeds.selectors import batch_rows
 from fangpin.feeds.validate import map_headers
+from fangpin.registry.id_numbers import mask_id_number
 
 # Fixed and in both languages, so that a file exported in one language and corrected by a colleague who reads
 # the other still shows it; on re-import it is an unknown header, which never blocks an import.
@@ -51,6 +52,9 @@ def batch_problems(batch: FeedBatch, rows: Sequence[FeedRow]) -> list[Problem]:
     for row in rows:
         columns = [name for name in row.column.split(",") if name]
         header = headers.get(row.column, "") if len(columns) == 1 else ""
+        value, message = (_text(row.sent.get(header)) if header else ""), row.message
+        if len(columns) == 1 and columns[0] in names and names[columns[0]].type is ColumnType.ID_NUMBER:
+            value, message = _masked(value, message)
         problems.append(
             Problem(
                 row_number=row.row_number,
@@ -58,11 +62,25 @@ def batch_problems(batch: FeedBatch, rows: Sequence[FeedRow]) -> list[Problem]:
                     names[n].label() if n in names else n for n in columns
                 ),
                 header=header,
-                value=_text(row.sent.get(header)) if header else "",
-                message=row.message,
+                value=value,
+                message=message,
             )
         )
     return problems
+
+
+# Digits from which a cell under an ID-number column identifies a person: a mistyped or shortened number still
+# does, Excel's 4.50123E+17 (the region code and a digit) does not, and is left as sent for the officer to see.
+_IDENTIFYING_DIGITS = 12
+
+
+def _masked(value: str, message: str) -> tuple[str, str]:
+    """A wrong ID number is still someone's: masked on the page like every ID number, in its message too (the
+    Excel of invalid rows, an audited read, carries it whole for the officer to correct)."""
+    if sum(c.isdigit() for c in value) < _IDENTIFYING_DIGITS:
+        return value, message
+    masked = mask_id_number(value.strip())
+    return masked, message.replace(value, masked)
 
 
 def invalid_rows_workbook(batch: FeedBatch) -> bytes:

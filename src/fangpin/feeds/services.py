@@ -30,7 +30,7 @@ from fangpin.feeds.matching import MatchStatus, MemberIndex, match_rows, village
 from fangpin.feeds.models import BatchStatus, FeedBatch, FeedRow, FeedSchema, HeaderMapping, RowStatus
 from fangpin.feeds.readers import FileUnreadable, open_table
 from fangpin.feeds.schema import FeedSchemaDef, default_schemas, load_schema
-from fangpin.feeds.selectors import batch_get
+from fangpin.feeds.selectors import batch_get, department_sends
 from fangpin.feeds.uploads import stored_digest
 from fangpin.feeds.validate import HeaderMapping as HeaderMap
 from fangpin.feeds.validate import map_headers, validate_batch
@@ -118,6 +118,18 @@ def _department_of(actor, department: str | None) -> str:
     raise PermissionDenied(_("Only department data officers and the county bureau import department data."))
 
 
+def _check_sender(actor, schema: FeedSchemaDef) -> None:
+    """A department officer imports their own department's data (DESIGN §1): a 卫健 officer does not send
+    公安's deaths, which would raise alerts. The county bureau imports any."""
+    if getattr(actor, "role", None) == Role.DEPARTMENT and not department_sends(
+        actor.department, schema.department
+    ):
+        raise PermissionDenied(
+            _("%(source)s data comes from %(department)s; you import your own department's data only.")
+            % {"source": schema.source, "department": schema.department}
+        )
+
+
 def feed_batch_prepare(
     *, actor, source: str, path: Path, file_name: str | None = None, department: str | None = None
 ) -> ImportResult:
@@ -126,6 +138,7 @@ def feed_batch_prepare(
     with nothing saved."""
     department = _department_of(actor, department)
     schema_row, schema = feed_schema_active(source=source)
+    _check_sender(actor, schema)
     digest = _sha256(path)
     previous = FeedBatch.objects.filter(
         schema__source=source, file_sha256=digest, status=BatchStatus.DONE

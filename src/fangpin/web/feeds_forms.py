@@ -11,26 +11,16 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from fangpin.feeds.models import FeedSchema
 from fangpin.feeds.schema import FeedSchemaDef
+from fangpin.feeds.selectors import schemas_importable_by
 from fangpin.web.forms import _Form
 
-# What a stored upload may keep of the user's file name: its suffix, if it is a plain one (".csv", ".xlsx").
 
-
-def source_choices() -> list[tuple[str, str]]:
-    """The sources with an active schema, each as its latest active version names it in the current language."""
-    is_chinese = (get_language() or "").startswith("zh")
-    latest: dict[str, dict] = {}
-    for source, definition in (
-        FeedSchema.objects.filter(is_active=True)
-        .order_by("source", "-version")
-        .values_list("source", "definition")
-    ):
-        latest.setdefault(source, definition)
-    labelled = [
-        (source, str(d.get("name_zh" if is_chinese else "name_en") or source)) for source, d in latest.items()
-    ]
+def source_choices(user) -> list[tuple[str, str]]:
+    """The sources the user may import (their department's, or every one for the county bureau), each as its
+    latest active version names it in the current language."""
+    key = "name_zh" if (get_language() or "").startswith("zh") else "name_en"
+    labelled = [(s.source, str(s.definition.get(key) or s.source)) for s in schemas_importable_by(user)]
     return sorted(labelled, key=lambda choice: choice[1])
 
 
@@ -42,10 +32,13 @@ class FeedUploadForm(_Form):
         widget=forms.FileInput(attrs={"accept": ".csv,.txt,.xlsx,.xls,.parquet"}),
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        choices = source_choices()
-        cast(forms.ChoiceField, self.fields["source"]).choices = [("", "—"), *choices]
+        choices = source_choices(user)
+        # An officer who sends a single source need not choose it.
+        cast(forms.ChoiceField, self.fields["source"]).choices = (
+            choices if len(choices) == 1 else [("", "—"), *choices]
+        )
 
     def to_data(self) -> "UploadData":
         return UploadData(source=self.cleaned_data["source"], file=self.cleaned_data["file"])
@@ -70,7 +63,8 @@ class HeaderMappingForm(_Form):
         self.headers = list(headers)
 
         def choice(name: str) -> tuple[str, str]:
-            return name, f"{schema.column(name).label()} · {name}"
+            # The label alone: the column's internal name means nothing to an officer (labels are unique).
+            return name, schema.column(name).label()
 
         others = [c.name for c in schema.columns if c.name not in missing]
         choices: list = [(IGNORE, _("— ignore this column —"))]

@@ -6,6 +6,7 @@ selector, and renders; domain errors become HTTP answers through `_domain_errors
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import cast
 from urllib.parse import quote
@@ -16,6 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import yesno
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -30,12 +32,13 @@ from fangpin.core.errors import NotFound, PermissionDenied, ValidationError
 from fangpin.feeds import selectors, services
 from fangpin.feeds.exports import batch_problems
 from fangpin.feeds.models import BatchStatus, FeedBatch, FeedRow, FeedSchema, RowStatus
-from fangpin.feeds.schema import load_schema
+from fangpin.feeds.schema import ColumnType, FeedSchemaDef, load_schema
 from fangpin.feeds.tasks import feed_batch_run_task
 from fangpin.feeds.uploads import store_upload
 from fangpin.registry.id_numbers import birth_date_of, is_valid_id_number, mask_id_number
 from fangpin.registry.models import Member
 from fangpin.registry.selectors import members_visible_to
+from fangpin.web.display import yuan
 from fangpin.web.feeds_forms import (
     FeedUploadForm,
     HeaderMappingForm,
@@ -43,8 +46,6 @@ from fangpin.web.feeds_forms import (
     UploadData,
 )
 from fangpin.web.views import _domain_errors, _save
-
-# Who works on these pages. (These sets belong in accounts/roles.py beside can_edit_registry; see the report.)
 
 _PENDING = "feeds.pending_upload"  # the session key of an upload waiting for its headers to be placed
 _PROBLEMS_PER_PAGE = 50
@@ -102,11 +103,20 @@ def _import(request: HttpRequest, *, path: Path, source: str, file_name: str) ->
     result = services.feed_batch_prepare(actor=request.user, source=source, path=path, file_name=file_name)
     batch = result.batch
     if result.is_duplicate:
-        when = timezone.localtime(batch.finished_at or batch.started_at)
+        when = date_format(timezone.localtime(batch.finished_at or batch.started_at), "SHORT_DATETIME_FORMAT")
+        if not selectors.batches_visible_to(request.user).filter(pk=batch.pk).exists():
+            # Imported by another office (the county bureau, or 医保 for 卫健): its batch page is not this
+            # officer's to open, but the data is in, so there is nothing to do.
+            messages.info(
+                request,
+                _(
+                    "This file was already imported on %(date)s, by another office: there is nothing more to do."
+                )
+                % {"date": when},
+            )
+            return redirect("feeds-upload")
         messages.info(
-            request,
-            _("This file was already imported on %(date)s. Here is that import.")
-            % {"date": date_format(when, "SHORT_DATETIME_FORMAT")},
+            request, _("This file was already imported on %(date)s. Here is that import.") % {"date": when}
         )
     else:
         feed_batch_run_task.enqueue(batch.pk)
@@ -119,7 +129,9 @@ def _import(request: HttpRequest, *, path: Path, source: str, file_name: str) ->
 def feeds_upload(request: HttpRequest) -> HttpResponse:
     _require_importer(request.user)
     is_post = request.method == "POST"
-    form = FeedUploadForm(request.POST if is_post else None, request.FILES if is_post else None)
+    form = FeedUploadForm(
+        request.POST if is_post else None, request.FILES if is_post else None, user=request.user
+    )
 
     def upload(data: UploadData) -> HttpResponse:
         file_name = data.file.name or ""
@@ -273,7 +285,38 @@ class QueueEntry:
     name: str
     id_masked: str
     birth_date: dt.date | None
+    # What else the row says (a hospital and its dates, a certificate, an amount): with the name and birth date
+    # the same, this is what lets the officer ask around and tell the candidates apart.
+    details: list[tuple[str, object]]
     candidates: list[Member]
+
+
+def _details(row: FeedRow, schema: FeedSchemaDef) -> list[tuple[str, object]]:
+    """(label, value) of the row's filled columns but those shown above it (ID number, name, birth date), typed
+    for the template."""
+    match = schema.match
+    identity = {match.id_number, match.name, match.birth_date}
+    details: list[tuple[str, object]] = []
+    for column in schema.columns:
+        text = _raw(row, column.name)
+        if column.name in identity or not text:
+            continue
+        value: object = text
+        if column.type in (ColumnType.DATE, ColumnType.MONTH):
+            value = _date(text) or text
+        elif column.type is ColumnType.AMOUNT:
+            value = _yuan(text)
+        elif column.type is ColumnType.BOOLEAN:
+            value = yesno(text == "True")
+        details.append((column.label(), value))
+    return details
+
+
+def _yuan(text: str) -> str:
+    try:
+        return yuan(Decimal(text))
+    except InvalidOperation:
+        return text
 
 
 def _queue_entries(actor, rows: Sequence[FeedRow]) -> list[QueueEntry]:
@@ -287,7 +330,8 @@ def _queue_entries(actor, rows: Sequence[FeedRow]) -> list[QueueEntry]:
     }
     entries = []
     for row in rows:
-        match = load_schema(row.batch.schema.definition).match
+        schema = load_schema(row.batch.schema.definition)
+        match = schema.match
         id_number = _raw(row, match.id_number).upper()
         birth = (
             birth_date_of(id_number) if is_valid_id_number(id_number) else _date(_raw(row, match.birth_date))
@@ -299,6 +343,7 @@ def _queue_entries(actor, rows: Sequence[FeedRow]) -> list[QueueEntry]:
                 name=_raw(row, match.name),
                 id_masked=mask_id_number(id_number) if len(id_number) >= 8 else "",
                 birth_date=birth,
+                details=_details(row, schema),
                 candidates=[members[pk] for pk in row.candidates if pk in members],
             )
         )
