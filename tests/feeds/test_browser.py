@@ -416,7 +416,7 @@ def test_empty_binary_and_cut_off_files_are_refused_with_a_reason_and_leave_noth
         _upload(
             page, base, source="disability", name="残疾人名册-残缺.xlsx", content=_cut_off_sheet(), mime=XLSX
         )
-        expect(page.locator(".batch-status .status")).to_have_text("导入失败")
+        expect(page.locator(".batch-status .status")).to_have_text("失败")
         expect(page.locator(".batch-status")).to_contain_text("Excel 文件在第")
         failed = _batch_id(page)
         _shot(page, "feeds_9_failed")

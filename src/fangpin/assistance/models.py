@@ -19,7 +19,8 @@ class MeasureType(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name_zh = models.CharField(_("Chinese name"), max_length=40)
     name_en = models.CharField(_("English name"), max_length=80)
-    kind = models.CharField(_("kind"), max_length=12, choices=MeasureKind.choices)
+    # In context: a case's or a run's "kind" is its type (类型), a measure's is development or protection (类别).
+    kind = models.CharField(pgettext_lazy("measure", "kind"), max_length=12, choices=MeasureKind.choices)
     # Why the type is development or protection: the rule "labour → a development measure" depends on it.
     note = models.CharField(_("note"), max_length=300, blank=True)
     is_active = models.BooleanField(_("in use"), default=True)
