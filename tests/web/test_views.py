@@ -100,6 +100,17 @@ def test_roles_without_household_files_get_an_empty_list_with_the_reason(client,
     assert client.get(reverse("household-detail", args=[households["a1"].pk])).status_code == 404
 
 
+def test_a_not_found_page_leads_back_to_the_users_own_start_page(client, users, households):
+    # A department officer has no household list: the way back is the start page, which sends each role on.
+    _login(client, users, Role.DEPARTMENT)
+    response = client.get(reverse("household-detail", args=[households["a1"].pk]))
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert f'<a class="btn" href="{reverse("inbox")}">' in page
+    assert f'<a class="btn" href="{reverse("household-list")}">' not in page
+    assert client.get(reverse("inbox")).status_code == 302  # on to the department's own page
+
+
 def test_village_select_offers_only_villages_in_scope_grouped_by_township(client, users, county):
     page = _list(_login(client, users, Role.TOWNSHIP))
     assert '<optgroup label="城关镇">' in page
