@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangpin.accounts.roles import Role
-from fangpin.alerts.checks import check_level, check_risk_code
-from fangpin.alerts.models import LEVEL_RANK, OPEN_STATUSES, Alert, AlertSource, AlertStatus
+from fangpin.alerts.checks import check_level, check_risk_code, higher_level
+from fangpin.alerts.models import OPEN_STATUSES, Alert, AlertSource, AlertStatus
 from fangpin.audit.services import audit_record
 from fangpin.core import clock
 from fangpin.core.errors import NotFound, PermissionDenied, ValidationError
@@ -103,9 +103,7 @@ def alerts_refresh_from_screening(*, actor, run_id: int, hits: pa.Table, as_of: 
                 new.append((village, household, risk, level, evidence))
             else:
                 alert_id, before = found  # the level never goes down while the alert is open
-                updates.append(
-                    (alert_id, before if LEVEL_RANK[before] >= LEVEL_RANK[level] else level, evidence)
-                )
+                updates.append((alert_id, higher_level(before, level), evidence))
         _bulk_insert(new, now=now, run_id=run_id, due=due)
         _bulk_refresh(updates, now=now, run_id=run_id)
         audit_record(

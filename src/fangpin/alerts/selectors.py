@@ -5,7 +5,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
-from django.utils.translation import get_language
 
 from fangpin.accounts.models import User
 from fangpin.accounts.roles import Role
@@ -138,11 +137,5 @@ def feed_source_labels(sources) -> dict[str, str]:
     """{source: "卫健/医保 · 住院及医疗费用结算"} of the feed sources named, from their schema in use."""
     from fangpin.feeds.models import FeedSchema  # feeds push alerts: import its models only when read
 
-    zh = (get_language() or "zh").startswith("zh")
-    labels = {}
-    for source, definition in FeedSchema.objects.filter(source__in=list(sources), is_active=True).values_list(
-        "source", "definition"
-    ):
-        name = definition.get("name_zh") if zh else definition.get("name_en") or definition.get("name_zh")
-        labels[source] = " · ".join(part for part in (definition.get("department"), name) if part)
-    return labels
+    schemas = FeedSchema.objects.filter(source__in=list(sources), is_active=True)
+    return {s.source: " · ".join(p for p in (s.definition.get("department"), s.name) if p) for s in schemas}

@@ -7,6 +7,7 @@ nothing a department sent is lost.
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -30,6 +31,12 @@ class FeedSchema(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} v{self.version}"
+
+    @property
+    def name(self) -> str:
+        """The source's name in the interface language, as its definition gives it."""
+        key = "name_zh" if (get_language() or "").startswith("zh") else "name_en"
+        return str(self.definition.get(key) or self.source)
 
 
 class HeaderMapping(models.Model):

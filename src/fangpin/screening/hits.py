@@ -18,10 +18,9 @@ import pyarrow as pa
 from fangpin.alerts.models import LEVEL_RANK
 from fangpin.alerts.services import HIT_SCHEMA
 from fangpin.screening.indicators import REGISTRY
-from fangpin.screening.rules.compiler import rule_column
+from fangpin.screening.rules.compiler import rule_column, rule_names
 from fangpin.screening.rules.definition import RuleSetDef
-from fangpin.screening.rules.expressions import check_expression
-from fangpin.screening.rules.templates import placeholders
+from fangpin.screening.rules.templates import explained_names
 
 
 def _text(value: str) -> str:
@@ -41,25 +40,18 @@ def _value(column: str, dtype: pa.DataType) -> str:
 
 def explained_columns(definition: RuleSetDef, columns: list[str]) -> dict[str, list[str]]:
     """{rule code: the columns its explanations name}, the values a rule's evidence keeps."""
-    out = {}
-    for rule in definition.rules:
-        named = dict.fromkeys([*placeholders(rule.explain.zh), *placeholders(rule.explain.en)])
-        out[rule.code] = [n for n in named if n in columns]
-    return out
+    return {rule.code: [n for n in explained_names(rule) if n in columns] for rule in definition.rules}
 
 
 def rule_inputs(definition: RuleSetDef) -> dict[str, list[str]]:
     """{rule code: the inputs (feed sources, registry tables) of the indicators it compares or explains with}."""
     kinds = {name: indicator.kind for name, indicator in REGISTRY.items()}
-    out = {}
-    for rule in definition.rules:
-        names = {
-            *check_expression(rule.when, kinds).names,
-            *placeholders(rule.explain.zh),
-            *placeholders(rule.explain.en),
-        }
-        out[rule.code] = sorted({src for n in names if n in REGISTRY for src in REGISTRY[n].sources})
-    return out
+    return {
+        rule.code: sorted(
+            {src for n in rule_names(rule, kinds) if n in REGISTRY for src in REGISTRY[n].sources}
+        )
+        for rule in definition.rules
+    }
 
 
 def _batches_map(sources: Mapping[str, list[int]]) -> str:

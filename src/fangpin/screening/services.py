@@ -46,9 +46,8 @@ from fangpin.screening.rules import (
     load_rule_set,
     rule_column,
 )
-from fangpin.screening.rules.expressions import check_expression
+from fangpin.screening.rules.compiler import rule_names
 from fangpin.screening.rules.loader import default_rule_set_source
-from fangpin.screening.rules.templates import placeholders
 from fangpin.screening.selectors import county_province, require_county
 
 log = logging.getLogger(__name__)
@@ -308,11 +307,7 @@ def _execute(run: ScreeningRun, *, actor, take_snapshot: bool, started: float) -
 def definition_indicators(definition: RuleSetDef) -> list[str] | None:
     """The indicators a rule set needs, so a run computes nothing else (every indicator has a cost)."""
     kinds = {name: ind.kind for name, ind in REGISTRY.items()}
-    names: set[str] = set()
-    for rule in definition.rules:
-        names.update(check_expression(rule.when, kinds).names)
-        names.update(placeholders(rule.explain.zh))
-        names.update(placeholders(rule.explain.en))
+    names = set().union(*(rule_names(rule, kinds) for rule in definition.rules))
     return sorted(n for n in names if n in REGISTRY)
 
 

@@ -8,7 +8,6 @@ from typing import cast
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from fangpin.feeds.schema import FeedSchemaDef
@@ -19,8 +18,7 @@ from fangpin.web.forms import _Form
 def source_choices(user) -> list[tuple[str, str]]:
     """The sources the user may import (their department's, or every one for the county bureau), each as its
     latest active version names it in the current language."""
-    key = "name_zh" if (get_language() or "").startswith("zh") else "name_en"
-    labelled = [(s.source, str(s.definition.get(key) or s.source)) for s in schemas_importable_by(user)]
+    labelled = [(s.source, s.name) for s in schemas_importable_by(user)]
     return sorted(labelled, key=lambda choice: choice[1])
 
 

@@ -21,7 +21,6 @@ from django.template.defaultfilters import yesno
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -31,7 +30,7 @@ from fangpin.accounts.roles import Role, can_import_feeds, can_resolve_matches
 from fangpin.core.errors import NotFound, PermissionDenied, ValidationError
 from fangpin.feeds import selectors, services
 from fangpin.feeds.exports import batch_problems
-from fangpin.feeds.models import BatchStatus, FeedBatch, FeedRow, FeedSchema, RowStatus
+from fangpin.feeds.models import BatchStatus, FeedBatch, FeedRow, RowStatus
 from fangpin.feeds.schema import ColumnType, FeedSchemaDef, load_schema
 from fangpin.feeds.tasks import feed_batch_run_task
 from fangpin.feeds.uploads import store_upload
@@ -63,11 +62,6 @@ def _require_importer(user) -> None:
         can_import_feeds,
         _("Only department data officers and the county bureau import department data."),
     )
-
-
-def _source_name(schema: FeedSchema) -> str:
-    key = "name_zh" if (get_language() or "").startswith("zh") else "name_en"
-    return str(schema.definition.get(key) or schema.source)
 
 
 @dataclass(frozen=True)
@@ -156,7 +150,7 @@ def feeds_upload(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/feeds/upload.html",
-        {"form": form, "page": page, "batches": [(b, _source_name(b.schema)) for b in page]},
+        {"form": form, "page": page, "batches": [(b, b.schema.name) for b in page]},
     )
 
 
@@ -210,7 +204,7 @@ def feeds_mapping(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "pending": pending,
-            "source_name": _source_name(schema_row),
+            "source_name": schema_row.name,
             "missing": [schema.column(name) for name in pending.missing],
             "found": [(header, schema.column(column)) for header, column in pending.found.items()],
             "conflicting": pending.conflicting,
@@ -232,7 +226,7 @@ def _duration(seconds: float | None) -> str:
 def _batch_context(batch: FeedBatch) -> dict:
     return {
         "batch": batch,
-        "source_name": _source_name(batch.schema),
+        "source_name": batch.schema.name,
         "is_running": batch.status in (BatchStatus.QUEUED, BatchStatus.RUNNING),
         "duration": _duration(batch.duration_s),
     }
@@ -339,7 +333,7 @@ def _queue_entries(actor, rows: Sequence[FeedRow]) -> list[QueueEntry]:
         entries.append(
             QueueEntry(
                 row=row,
-                source_name=_source_name(row.batch.schema),
+                source_name=row.batch.schema.name,
                 name=_raw(row, match.name),
                 id_masked=mask_id_number(id_number) if len(id_number) >= 8 else "",
                 birth_date=birth,

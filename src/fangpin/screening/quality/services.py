@@ -29,7 +29,7 @@ from fangpin.screening.models import (
 )
 from fangpin.screening.quality.table import KEYS, QualitySettings, quality_catalogue, quality_table
 from fangpin.screening.rules import RuleSetDef, compile_rule_set, explain, load_rule_set, rule_column
-from fangpin.screening.rules.templates import placeholders
+from fangpin.screening.rules.templates import explained_names
 from fangpin.screening.selectors import county_province, require_county
 from fangpin.screening.services import evidence_value, rule_set_install_default
 
@@ -145,10 +145,7 @@ def quality_run(
 
 def _issues(definition: RuleSetDef, flagged) -> list[QualityIssue]:
     """One unsaved issue per household and rule that fires, explained in both languages (flagged rows only)."""
-    names = {
-        rule.code: set(placeholders(rule.explain.zh)) | set(placeholders(rule.explain.en))
-        for rule in definition.rules
-    }
+    names = {rule.code: set(explained_names(rule)) for rule in definition.rules}
     out = []
     for row in flagged.to_pylist():
         for rule in definition.rules:

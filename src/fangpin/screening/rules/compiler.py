@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from fangpin.screening.indicators.base import Kind
 from fangpin.screening.rules.definition import SCREENING_RUNTIME, Problem, RuleDef, RuleSetDef, RuleSetInvalid
 from fangpin.screening.rules.expressions import check_expression, literal, to_ibis
-from fangpin.screening.rules.templates import placeholders
+from fangpin.screening.rules.templates import explained_names
 
 SCREENING_KEYS = ("household_id", "village_code", "township_code")
 Number = int | float | Decimal
@@ -81,8 +81,13 @@ def column_type_kind(dtype: dt.DataType) -> Kind:
 
 def evidence_columns(rule: RuleDef, table_columns: Sequence[str], reads: frozenset[str]) -> list[str]:
     """The columns a rule's explanation and condition need, in the order they first appear."""
-    names = [*placeholders(rule.explain.zh), *placeholders(rule.explain.en), *sorted(reads)]
+    names = [*explained_names(rule), *sorted(reads)]
     return [n for n in dict.fromkeys(names) if n in table_columns]
+
+
+def rule_names(rule: RuleDef, kinds: Mapping[str, Kind]) -> set[str]:
+    """Every name a rule uses, in its condition or its explanations: indicators, parameters, run-time values."""
+    return {*check_expression(rule.when, kinds).names, *explained_names(rule)}
 
 
 def compile_rule_set(

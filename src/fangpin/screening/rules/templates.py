@@ -34,6 +34,11 @@ def placeholders(template: str) -> list[str]:
     return [name for _text, name, _spec in parse_template(template) if name]
 
 
+def explained_names(rule: RuleDef) -> list[str]:
+    """The names a rule's explanations fill in, both languages, in the order they first appear."""
+    return list(dict.fromkeys([*placeholders(rule.explain.zh), *placeholders(rule.explain.en)]))
+
+
 def _unpaired(template: str) -> str:
     """The placeholder text whose brace is not closed (or the lone closing brace), to point the writer at it."""
     opened, i = None, 0
